@@ -1,0 +1,1 @@
+"""Shipped standard profiles and process checklists (YAML package data)."""

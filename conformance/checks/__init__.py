@@ -1,0 +1,23 @@
+"""The check registry: stable dotted ids, families registered from an explicit list."""
+
+from __future__ import annotations
+
+from conformance.checks import fairness, performance
+from conformance.checks.base import ID_PATTERN, Check
+
+FAMILIES = (performance, fairness)
+
+
+def _build() -> dict[str, Check]:
+    registry: dict[str, Check] = {}
+    for family in FAMILIES:
+        for check in family.CHECKS:
+            if not ID_PATTERN.match(check.id):
+                raise RuntimeError(f"check id {check.id!r} does not match {ID_PATTERN.pattern}")
+            if check.id in registry:
+                raise RuntimeError(f"check id {check.id!r} is registered twice")
+            registry[check.id] = check
+    return registry
+
+
+REGISTRY: dict[str, Check] = _build()

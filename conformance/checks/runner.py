@@ -1,0 +1,27 @@
+"""Run one planned check: its measurements, or its reason for not applying, or its crash."""
+
+from __future__ import annotations
+
+import traceback
+
+from conformance.checks.base import AuditContext, Check, CheckParams, NotApplicable
+from conformance.errors import ConformanceError
+from conformance.result import CheckOutcome
+
+
+def run_check(key: str, check: Check, params: CheckParams, ctx: AuditContext) -> CheckOutcome:
+    """Measure; a check that cannot apply or that crashes becomes a value, and the others still run."""
+    base = dict(key=key, check=check.id, title=check.title, params=params.model_dump(mode="json"))
+    if ctx.data.task not in check.tasks:
+        return CheckOutcome(**base, status="not_applicable", reason=f"needs a {'/'.join(sorted(check.tasks))} task, the data is {ctx.data.task}")
+    try:
+        measurements = check.measure(ctx, params)
+    except NotApplicable as exc:
+        return CheckOutcome(**base, status="not_applicable", reason=str(exc))
+    except ConformanceError:
+        raise
+    except Exception as exc:  # a crashing check is a result, not the end of the audit
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+        return CheckOutcome(**base, status="error", reason=f"{type(exc).__name__}: {exc} (at {where})")
+    return CheckOutcome(**base, status="ok", measurements=measurements)

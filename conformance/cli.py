@@ -1,0 +1,203 @@
+"""The command line: parse, call the api, render, exit. No logic of its own.
+
+Exit codes: 0 conformant under --fail-on · 1 non-conformant · 2 bad input or usage ·
+3 internal error (a bug; --debug shows the traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from conformance import __version__, api
+from conformance.config import Severity
+from conformance.errors import ConformanceError
+from conformance.result import Format
+
+app = typer.Typer(
+    name="conformance",
+    help="Test AI models for conformance with standards and regulations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+profiles_app = typer.Typer(help="List, show, validate shipped and custom standard profiles.", no_args_is_help=True)
+checks_app = typer.Typer(help="The registered checks.", no_args_is_help=True)
+report_app = typer.Typer(help="Report utilities.", no_args_is_help=True)
+app.add_typer(profiles_app, name="profiles")
+app.add_typer(checks_app, name="checks")
+app.add_typer(report_app, name="report")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"conformance {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Test AI models for conformance with standards and regulations."""
+
+
+def _progress():
+    """A transient progress bar on stderr (silent when not a terminal)."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                   console=err, transient=True)
+    task = bar.add_task("checks", total=None)
+
+    def update(check: str, done: int, total: int) -> None:
+        bar.update(task, description=f"measuring {check}" if check != "done" else "done", completed=done, total=total)
+
+    return bar, update
+
+
+def _show(result, output: Path, formats: list[Format]) -> None:
+    """Write the reports (atomically, all or none), then print the summary."""
+    from conformance.report.terminal import render_terminal
+
+    written = api.save_reports(result, output, formats)
+    render_terminal(result, out, [str(p) for p in written])
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option(help="Folder for the reports (and the demo's model and data).")] = Path("reports/demo"),
+    seed: Annotated[int, typer.Option(help="Seed of every random step.")] = 0,
+    format: Annotated[str, typer.Option("--format", help="Report formats, comma-separated: json,md.")] = "json,md",
+) -> None:
+    """Audit a credit model trained on real data shipped with the package (UCI German Credit).
+
+    Always exits 0 when the audit ran: the demo shows a verdict, it does not gate anything.
+    """
+    formats = api.parse_formats(format)
+    bar, update = _progress()
+    with bar:
+        result, _ = api.run_demo(output, seed, progress=update)
+    _show(result, output, formats)
+    out.print(f"[dim]Try your own: conformance run --model {output}/inputs/model.skops --data "
+              f"{output}/inputs/german_credit_test.csv --target risk --sensitive sex --profile eeoc-four-fifths "
+              f"--trust-type sklearn.tree._tree.Tree[/]")
+
+
+@app.command()
+def run(
+    config: Annotated[Optional[Path], typer.Option("--config", help="Run file (YAML) with any of these options.")] = None,
+    model: Annotated[Optional[Path], typer.Option(help="Model file (.skops).")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="Evaluation data (.csv or .parquet).")] = None,
+    target: Annotated[Optional[str], typer.Option(help="Column with the true outcome.")] = None,
+    sensitive: Annotated[Optional[list[str]], typer.Option("--sensitive", help="Sensitive attribute column (repeatable).")] = None,
+    profile: Annotated[Optional[list[str]], typer.Option("--profile", help="Profile id or YAML path (repeatable).")] = None,
+    predictions: Annotated[Optional[str], typer.Option(help="Column with the model's predictions (no --model needed).")] = None,
+    scores: Annotated[Optional[str], typer.Option(help="Column with the model's scores for the positive label.")] = None,
+    positive_label: Annotated[Optional[str], typer.Option(help="The favourable value of the target.")] = None,
+    feature: Annotated[Optional[list[str]], typer.Option("--feature", help="Model input column (repeatable); default: what the model declares.")] = None,
+    task: Annotated[Optional[str], typer.Option(help="auto, binary or regression.")] = None,
+    output: Annotated[Optional[Path], typer.Option(help="Folder for the reports.")] = None,
+    format: Annotated[Optional[str], typer.Option("--format", help="Report formats, comma-separated: json,md.")] = None,
+    fail_on: Annotated[Optional[Severity], typer.Option(help="Lowest severity whose failure exits 1.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Seed of every random step.")] = None,
+    trust_type: Annotated[Optional[list[str]], typer.Option("--trust-type", help="A type in the model file you trust (repeatable).")] = None,
+    trust_model: Annotated[bool, typer.Option("--trust-model", help="Trust every type the model file names.")] = False,
+) -> None:
+    """Audit your model (or its predictions) on your data against one or more profiles."""
+    flags = {
+        "model": model, "data": data, "target": target, "sensitive": sensitive, "profiles": profile,
+        "predictions": predictions, "scores": scores, "positive_label": positive_label, "features": feature,
+        "task": task, "output": output, "formats": format, "fail_on": fail_on, "seed": seed,
+        "trust_types": trust_type, "trust_model": trust_model or None,
+    }
+    cfg = api.config_from(config, flags)
+    bar, update = _progress()
+    with bar:
+        result = api.run_audit(cfg, progress=update)
+    _show(result, cfg.output, cfg.formats)
+    raise typer.Exit(api.exit_code(result, cfg.fail_on))
+
+
+@checks_app.command("list")
+def checks_list() -> None:
+    """Every registered check, with its metrics."""
+    from rich.table import Table
+
+    table = Table("id", "measures", "metrics")
+    for check in api.checks():
+        table.add_row(check.id, check.summary, ", ".join(check.metrics))
+    out.print(table)
+
+
+@profiles_app.command("list")
+def profiles_list() -> None:
+    """Shipped profiles."""
+    from rich.table import Table
+
+    table = Table("id", "title", "version", "requirements", "source")
+    for loaded in api.profiles():
+        p = loaded.profile
+        table.add_row(p.id, p.title, p.version, str(len(loaded.requirements)), p.source.citation)
+    out.print(table)
+
+
+@profiles_app.command("show")
+def profiles_show(ref: Annotated[str, typer.Argument(help="Profile id or YAML path.")]) -> None:
+    """Print a profile's YAML."""
+    sys.stdout.write(api.profile_source(ref))
+
+
+@profiles_app.command("validate")
+def profiles_validate(path: Annotated[Path, typer.Argument(help="Profile YAML file.")]) -> None:
+    """Validate a profile file (schema, checks, parameters, extends); exit 2 on the first problem."""
+    loaded = api.validate_profile(path)
+    out.print(f"{path}: valid profile '{loaded.profile.id}' with {len(loaded.requirements)} requirements")
+
+
+@profiles_app.command("schema")
+def profiles_schema() -> None:
+    """Print the JSON Schema of profiles (for editors)."""
+    sys.stdout.write(api.profile_schema())
+
+
+@report_app.command("schema")
+def report_schema() -> None:
+    """Print the JSON Schema of the JSON report."""
+    sys.stdout.write(api.result_schema())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors print one line and exit 2; bugs exit 3 (traceback with --debug)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    try:
+        app(args=args, prog_name="conformance")
+    except ConformanceError as exc:
+        if debug:
+            traceback.print_exc()
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug: say so in one line unless asked for the traceback
+        if debug:
+            traceback.print_exc()
+        else:
+            err.print(
+                f"internal error: {type(exc).__name__}: {exc} (a bug in conformance; rerun with --debug for the traceback)",
+                markup=False, highlight=False, soft_wrap=True,
+            )
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""What a user supplies for one audit: the run configuration, from CLI flags or a run file."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from conformance.errors import ConfigError, InputError
+from conformance.result import Format
+
+
+class Severity(str, Enum):
+    """How much a failed requirement matters; ``--fail-on`` picks the lowest that fails a run."""
+
+    critical = "critical"
+    major = "major"
+    minor = "minor"
+
+    @property
+    def rank(self) -> int:
+        return {"critical": 3, "major": 2, "minor": 1}[self.value]
+
+
+Task = Literal["auto", "binary", "regression"]
+
+
+class RunConfig(BaseModel):
+    """Everything one audit needs. Every CLI option of ``conformance run`` has a field here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data: Path = Field(description="Evaluation data: a CSV or Parquet file.")
+    target: str = Field(description="Column holding the true outcome.")
+    profiles: list[str] = Field(min_length=1, description="Profile ids or YAML paths.")
+    sensitive: list[str] = Field(default_factory=list, description="Sensitive attribute columns.")
+    model: Path | None = Field(default=None, description="Model file (skops).")
+    predictions: str | None = Field(default=None, description="Column of model predictions.")
+    scores: str | None = Field(default=None, description="Column of model scores (probability of the positive label).")
+    features: list[str] | None = Field(default=None, description="Model input columns; default: what the model declares, else every other column.")
+    positive_label: str | None = Field(default=None, description="The favourable label of the target.")
+    task: Task = "auto"
+    trust_types: list[str] = Field(default_factory=list, description="skops types trusted for loading.")
+    trust_model: bool = Field(default=False, description="Trust every type the model file names.")
+    output: Path = Path("reports/run")
+    formats: list[Format] = Field(default_factory=lambda: [Format.json, Format.md])
+    fail_on: Severity = Severity.major
+    seed: int = 0
+
+    @field_validator("positive_label", mode="before")
+    @classmethod
+    def _label_as_text(cls, value: object) -> object:
+        return None if value is None else str(value)
+
+    @field_validator("formats", mode="before")
+    @classmethod
+    def _split_formats(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
+def load_run_file(path: Path) -> dict:
+    """Read a run YAML file into a dict of options (validated later, with CLI flags merged in)."""
+    if not path.is_file():
+        raise InputError(f"run file not found: {path}", "check the path given to --config")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"run file {where} is not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"run file {path} must be a mapping of option: value")
+    base = path.parent
+    for key in ("data", "model", "output"):
+        if isinstance(loaded.get(key), str) and not Path(loaded[key]).is_absolute():
+            loaded[key] = str(base / loaded[key])
+    profiles = loaded.get("profiles")
+    if isinstance(profiles, list):
+        loaded["profiles"] = [
+            str(base / p) if isinstance(p, str) and p.endswith((".yaml", ".yml")) and not Path(p).is_absolute() else p
+            for p in profiles
+        ]
+    return loaded
+
+
+def build_config(options: dict) -> RunConfig:
+    """Validate merged options into a RunConfig, turning pydantic errors into one clear line."""
+    try:
+        return RunConfig.model_validate(options)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "run configuration"
+        hint = None
+        if first["type"] == "extra_forbidden":
+            from conformance.errors import did_you_mean
+
+            hint = did_you_mean(str(first["loc"][-1]), RunConfig.model_fields)
+        elif first["type"] == "missing":
+            hint = f"give --{where.replace('_', '-')} or set '{where}' in the run file"
+        raise ConfigError(f"invalid option '{where}': {first['msg']}", hint) from exc

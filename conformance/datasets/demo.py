@@ -1,0 +1,52 @@
+"""The demo's model: trained deterministically on the shipped German Credit data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from conformance.datasets import load_german_credit
+
+TARGET = "risk"
+SENSITIVE = ["sex", "age_group"]
+PROFILES = ["eu-ai-act-high-risk", "eeoc-four-fifths"]
+TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
+
+
+def train_demo_model(seed: int = 0) -> tuple[object, pd.DataFrame, pd.DataFrame]:
+    """A gradient-boosted credit model and its train/test split (70/30, stratified, seeded).
+
+    The model sees every column but the target and the derived age group, sex and age
+    included: the kind of model a fairness audit exists to catch.
+    """
+    from sklearn.compose import make_column_transformer
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    frame = load_german_credit()
+    train, test = train_test_split(frame, test_size=0.3, random_state=seed, stratify=frame[TARGET])
+    features = [c for c in frame.columns if c not in (TARGET, "age_group")]
+    categorical = [c for c in features if not pd.api.types.is_numeric_dtype(frame[c])]
+    model = make_pipeline(
+        make_column_transformer(
+            (OneHotEncoder(handle_unknown="ignore"), categorical), remainder="passthrough"
+        ),
+        GradientBoostingClassifier(n_estimators=150, max_depth=3, random_state=seed),
+    )
+    model.fit(train[features], train[TARGET])
+    return model, train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def write_demo_inputs(folder: Path, seed: int = 0) -> tuple[Path, Path]:
+    """Save the demo model (skops) and its test data (CSV) so ``conformance run`` can use them."""
+    import skops.io as sio
+
+    model, _, test = train_demo_model(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    model_path, data_path = folder / "model.skops", folder / "german_credit_test.csv"
+    sio.dump(model, model_path)
+    test.to_csv(data_path, index=False)
+    return model_path, data_path

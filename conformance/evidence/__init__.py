@@ -1,0 +1,1 @@
+"""Evidence: hashes of every input and the run manifest."""

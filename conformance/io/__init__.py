@@ -1,0 +1,1 @@
+"""Reading what an audit is given: tables (CSV, Parquet) and models (skops, …)."""

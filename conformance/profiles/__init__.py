@@ -1,0 +1,1 @@
+"""Standard profiles: their schema, loading with ``extends``, the plan of checks, and judging."""

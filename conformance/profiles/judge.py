@@ -1,0 +1,121 @@
+"""Turn measurements into verdicts: one evaluator for every requirement of every profile.
+
+Point rule: the value inside the threshold passes, outside fails. Confidence rule: the interval
+wholly inside passes, wholly outside fails, straddling is inconclusive. An undefined value is
+inconclusive; groups left out of a comparison (too small) turn a pass into inconclusive.
+"""
+
+from __future__ import annotations
+
+from conformance.profiles.schema import Requirement, ThresholdSpec
+from conformance.result import (
+    CheckOutcome,
+    Measurement,
+    Observation,
+    Outcome,
+    RequirementResult,
+    Threshold,
+    Verdict,
+)
+
+# worst first: the verdict of a requirement is its worst observation
+SEVERITY_OF_VERDICT: tuple[Verdict, ...] = ("fail", "error", "inconclusive", "pending", "pass", "not_applicable")
+
+
+def _inside(value: float, threshold: ThresholdSpec) -> bool:
+    return (threshold.min is None or value >= threshold.min) and (threshold.max is None or value <= threshold.max)
+
+
+def bound_text(threshold: ThresholdSpec | Threshold) -> str:
+    if threshold.min is not None and threshold.max is not None:
+        return f"between {threshold.min:g} and {threshold.max:g}"
+    if threshold.min is not None:
+        return f"at least {threshold.min:g}"
+    return f"at most {threshold.max:g}"
+
+
+def _fmt(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:.3f}"
+
+
+def observe(measurement: Measurement, requirement: Requirement) -> Observation:
+    """Judge one measured value (one attribute) against the requirement's threshold."""
+    threshold = requirement.threshold
+    value, ci = measurement.value, measurement.ci
+    where = f" for {measurement.attribute}" if measurement.attribute else ""
+    if value is None:
+        reason = f"{requirement.metric}{where} is undefined" + (f": {measurement.note}" if measurement.note else "")
+        return Observation(attribute=measurement.attribute, value=None, ci=ci, verdict="inconclusive", reason=reason)
+    shown = f"{requirement.metric}{where} = {_fmt(value)}"
+    if ci is not None and ci.low is not None and ci.high is not None:
+        shown += f" ({ci.level:.0%} CI {_fmt(ci.low)}–{_fmt(ci.high)})"
+    verdict: Verdict
+    if requirement.decision_rule == "confidence":
+        if ci is None or ci.low is None or ci.high is None:
+            verdict, why = "inconclusive", "no confidence interval to judge by"
+        elif _inside(ci.low, threshold) and _inside(ci.high, threshold):
+            verdict, why = "pass", f"interval wholly {bound_text(threshold)}"
+        elif (threshold.min is not None and ci.high < threshold.min) or (
+            threshold.max is not None and ci.low > threshold.max
+        ):
+            verdict, why = "fail", f"interval wholly outside {bound_text(threshold)}"
+        else:
+            verdict, why = "inconclusive", f"interval straddles the bound ({bound_text(threshold)})"
+    elif _inside(value, threshold):
+        verdict, why = "pass", f"within {bound_text(threshold)}"
+    else:
+        verdict, why = "fail", f"not {bound_text(threshold)}"
+    if verdict == "pass" and measurement.excluded_groups:
+        verdict = "inconclusive"
+        why += "; but groups were left out: " + "; ".join(measurement.excluded_groups)
+    if verdict == "fail" and measurement.driver:
+        why += f" ({measurement.driver})"
+    return Observation(attribute=measurement.attribute, value=value, ci=ci, verdict=verdict, reason=f"{shown}: {why}")
+
+
+def judge(profile_id: str, requirement: Requirement, outcome: CheckOutcome, remediation: str) -> RequirementResult:
+    """The verdict of one requirement from the outcome of the check it cites."""
+    observations: list[Observation] = []
+    if outcome.status == "not_applicable":
+        verdict: Verdict = "not_applicable"
+        reason = outcome.reason or "not applicable"
+    elif outcome.status == "error":
+        verdict, reason = "error", f"the check could not run: {outcome.reason}"
+    else:
+        measured = [m for m in outcome.measurements if m.metric == requirement.metric]
+        observations = [observe(m, requirement) for m in measured]
+        if not observations:
+            verdict, reason = "inconclusive", f"the check measured no '{requirement.metric}'"
+        else:
+            verdict = min((o.verdict for o in observations), key=SEVERITY_OF_VERDICT.index)
+            reason = "; ".join(o.reason or "" for o in observations if o.verdict == verdict)
+    spec = requirement.threshold
+    return RequirementResult(
+        profile=profile_id,
+        id=requirement.id,
+        clause=requirement.clause,
+        title=requirement.title,
+        principle=requirement.principle,
+        severity=requirement.severity,
+        check=requirement.check,
+        check_key=outcome.key,
+        metric=requirement.metric,
+        threshold=Threshold(min=spec.min, max=spec.max, origin=spec.origin, note=spec.note),
+        decision_rule=requirement.decision_rule,
+        verdict=verdict,
+        reason=reason,
+        observations=observations,
+        remediation=remediation if verdict in ("fail", "inconclusive") else None,
+    )
+
+
+def overall_outcome(results: list[RequirementResult]) -> Outcome:
+    """Non-conformant on a critical or major fail; incomplete while evidence is missing; else
+    conformant, with observations when a minor requirement failed or a verdict was inconclusive."""
+    if any(r.verdict == "fail" and r.severity in ("critical", "major") for r in results):
+        return "non_conformant"
+    if any(r.verdict in ("pending", "error") for r in results):
+        return "incomplete"
+    if any(r.verdict in ("fail", "inconclusive") for r in results):
+        return "conformant_with_observations"
+    return "conformant"

@@ -1,0 +1,16 @@
+"""The JSON report: the result model's own serialisation."""
+
+from __future__ import annotations
+
+import json
+
+from conformance.result import AuditResult
+
+
+def render_json(result: AuditResult) -> str:
+    return result.model_dump_json(indent=2) + "\n"
+
+
+def result_schema() -> str:
+    """JSON Schema of the report, for validators and editors."""
+    return json.dumps(AuditResult.model_json_schema(), indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,1 @@
+"""Sufficient statistics: per-group count tables, the rates computed from them, bootstrap CIs."""
