@@ -52,8 +52,13 @@ def _root(
 
 
 def _progress():
-    """A transient progress bar on stderr (silent when not a terminal)."""
+    """A transient progress bar on stderr; nothing at all when stderr is not a terminal."""
+    import contextlib
+
     from rich.progress import BarColumn, Progress, TextColumn
+
+    if not err.is_terminal:
+        return contextlib.nullcontext(), None
 
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                    console=err, transient=True)
@@ -134,6 +139,7 @@ def checks_list() -> None:
     from rich.table import Table
 
     table = Table("id", "measures", "metrics")
+    table.columns[0].no_wrap = True
     for check in api.checks():
         table.add_row(check.id, check.summary, ", ".join(check.metrics))
     out.print(table)
@@ -145,6 +151,7 @@ def profiles_list() -> None:
     from rich.table import Table
 
     table = Table("id", "title", "version", "requirements", "source")
+    table.columns[0].no_wrap = True
     for loaded in api.profiles():
         p = loaded.profile
         table.add_row(p.id, p.title, p.version, str(len(loaded.requirements)), p.source.citation)
@@ -186,15 +193,14 @@ def main(argv: list[str] | None = None) -> None:
     except ConformanceError as exc:
         if debug:
             traceback.print_exc()
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.stderr.write(f"error: {exc}\n")
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: say so in one line unless asked for the traceback
         if debug:
             traceback.print_exc()
         else:
-            err.print(
-                f"internal error: {type(exc).__name__}: {exc} (a bug in conformance; rerun with --debug for the traceback)",
-                markup=False, highlight=False, soft_wrap=True,
+            sys.stderr.write(
+                f"internal error: {type(exc).__name__}: {exc} (a bug in conformance; rerun with --debug for the traceback)\n"
             )
         sys.exit(3)
 
