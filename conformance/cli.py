@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from conformance import __version__, api
+from conformance import __version__
 from conformance.config import Severity
 from conformance.errors import ConformanceError
 from conformance.result import Format
@@ -72,6 +72,7 @@ def _progress():
 
 def _show(result, output: Path, formats: list[Format]) -> None:
     """Write the reports (atomically, all or none), then print the summary."""
+    from conformance import api
     from conformance.report.terminal import render_terminal
 
     written = api.save_reports(result, output, formats)
@@ -88,6 +89,8 @@ def demo(
 
     Always exits 0 when the audit ran: the demo shows a verdict, it does not gate anything.
     """
+    from conformance import api
+
     formats = api.parse_formats(format)
     bar, update = _progress()
     with bar:
@@ -119,6 +122,8 @@ def run(
     trust_model: Annotated[bool, typer.Option("--trust-model", help="Trust every type the model file names.")] = False,
 ) -> None:
     """Audit your model (or its predictions) on your data against one or more profiles."""
+    from conformance import api
+
     flags = {
         "model": model, "data": data, "target": target, "sensitive": sensitive, "profiles": profile,
         "predictions": predictions, "scores": scores, "positive_label": positive_label, "features": feature,
@@ -136,6 +141,8 @@ def run(
 @checks_app.command("list")
 def checks_list() -> None:
     """Every registered check, with its metrics."""
+    from conformance import api
+
     from rich.table import Table
 
     table = Table("id", "measures", "metrics")
@@ -148,6 +155,8 @@ def checks_list() -> None:
 @profiles_app.command("list")
 def profiles_list() -> None:
     """Shipped profiles."""
+    from conformance import api
+
     from rich.table import Table
 
     table = Table("id", "title", "version", "requirements", "source")
@@ -161,12 +170,16 @@ def profiles_list() -> None:
 @profiles_app.command("show")
 def profiles_show(ref: Annotated[str, typer.Argument(help="Profile id or YAML path.")]) -> None:
     """Print a profile's YAML."""
+    from conformance import api
+
     sys.stdout.write(api.profile_source(ref))
 
 
 @profiles_app.command("validate")
 def profiles_validate(path: Annotated[Path, typer.Argument(help="Profile YAML file.")]) -> None:
     """Validate a profile file (schema, checks, parameters, extends); exit 2 on the first problem."""
+    from conformance import api
+
     loaded = api.validate_profile(path)
     out.print(f"{path}: valid profile '{loaded.profile.id}' with {len(loaded.requirements)} requirements")
 
@@ -174,12 +187,16 @@ def profiles_validate(path: Annotated[Path, typer.Argument(help="Profile YAML fi
 @profiles_app.command("schema")
 def profiles_schema() -> None:
     """Print the JSON Schema of profiles (for editors)."""
+    from conformance import api
+
     sys.stdout.write(api.profile_schema())
 
 
 @report_app.command("schema")
 def report_schema() -> None:
     """Print the JSON Schema of the JSON report."""
+    from conformance import api
+
     sys.stdout.write(api.result_schema())
 
 
