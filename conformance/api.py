@@ -52,6 +52,7 @@ __all__ = [
     "config_from",
     "plan_for",
     "checks",
+    "checks_markdown",
     "profiles",
     "profile_source",
     "validate_profile",
@@ -272,6 +273,13 @@ def save_reports(result: AuditResult, output: Path, formats: list[Format]) -> li
 def checks() -> list[Check]:
     """Every registered check, by id."""
     return [REGISTRY[key] for key in sorted(REGISTRY)]
+
+
+def checks_markdown() -> str:
+    """The docs page of checks, generated from the registry."""
+    from conformance.checks.catalogue import catalogue_markdown
+
+    return catalogue_markdown(checks())
 
 
 def profiles() -> list[LoadedProfile]:

@@ -139,11 +139,17 @@ def run(
 
 
 @checks_app.command("list")
-def checks_list() -> None:
+def checks_list(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the docs page of checks (Markdown).")] = False,
+) -> None:
     """Every registered check, with its metrics."""
+    from rich.table import Table
+
     from conformance import api
 
-    from rich.table import Table
+    if markdown:
+        sys.stdout.write(api.checks_markdown())
+        return
 
     table = Table("id", "measures", "metrics")
     table.columns[0].no_wrap = True
