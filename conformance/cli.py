@@ -187,7 +187,7 @@ def profiles_validate(path: Annotated[Path, typer.Argument(help="Profile YAML fi
     from conformance import api
 
     loaded = api.validate_profile(path)
-    out.print(f"{path}: valid profile '{loaded.profile.id}' with {len(loaded.requirements)} requirements")
+    sys.stdout.write(f"{path}: valid profile '{loaded.profile.id}' with {len(loaded.requirements)} requirements\n")
 
 
 @profiles_app.command("schema")

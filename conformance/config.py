@@ -95,7 +95,8 @@ def build_config(options: dict) -> RunConfig:
     try:
         return RunConfig.model_validate(options)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         where = ".".join(str(part) for part in first["loc"]) or "run configuration"
         hint = None
         if first["type"] == "extra_forbidden":

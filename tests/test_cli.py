@@ -338,3 +338,36 @@ def test_internal_error_exits_3(cli, csv, tmp_path, monkeypatch):
     assert ran.code == 3
     assert ran.err.startswith("internal error: RuntimeError: boom") and "Traceback" not in ran.err
     assert not (tmp_path / "o").exists()
+
+
+def test_skops_file_holding_something_that_is_not_a_model(cli, csv, tmp_path):
+    import skops.io as sio
+
+    path = tmp_path / "dict.skops"
+    sio.dump({"weights": [1, 2, 3]}, path)
+    err = _bad(cli, tmp_path, "run", "--model", path, "--data", csv, "--target", "approved",
+               "--positive-label", "yes", "--sensitive", "sex", "--profile", "eeoc-four-fifths")
+    assert err == "error: dict is not a model: it has no predict method"
+
+
+def test_profiles_validate_reports_file_line_and_field(cli, tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "id: mine\ntitle: t\nversion: '1'\nsource: {title: s, citation: c}\nextends: eeoc-four-fifths\n"
+        "requirements:\n"
+        "  - id: auc\n    clause: '4.2'\n    title: t\n    principle: accuracy\n"
+        "    check: performance.classification\n    metric: roc_auc\n"
+        "    threshold: {min: 0.7, origin: provider-declared}\n"
+    )
+    ran = cli("profiles", "validate", good)
+    assert ran.code == 0 and "valid profile 'mine' with 2 requirements" in ran.out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("origin: provider-declared", "origin: vendor"))
+    ran = cli("profiles", "validate", bad)
+    assert ran.code == 2
+    assert ran.err.startswith(f"error: profile {bad}:13: requirements.0.threshold.origin: Input should be")
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(good.read_text().replace("    metric: roc_auc", "    metrics: roc_auc"))
+    ran = cli("profiles", "validate", typo)
+    assert ran.code == 2 and ran.err.startswith(f"error: profile {typo}:")
+    assert "(did you mean 'metric'?)" in ran.err

@@ -59,6 +59,12 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
 
 
 
+def _most_telling(exc: ValidationError) -> dict:
+    """A misspelt key shows up as both 'extra' and 'missing': name the misspelling."""
+    errors = exc.errors()
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
 def parse_profile(path: Path) -> Profile:
     """Read and validate one profile file (without resolving ``extends``)."""
     path = Path(path)
@@ -78,7 +84,7 @@ def parse_profile(path: Path) -> Profile:
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
+        error = _most_telling(exc)
         loc = tuple(error["loc"])
         line = _line_of(node, loc)
         field = ".".join(str(p) for p in loc) or "profile"
