@@ -73,6 +73,14 @@ def plan_for(profile_refs: Sequence[str]) -> Plan:
     return build_plan([load_profile(ref) for ref in dict.fromkeys(profile_refs)])
 
 
+def _model_features(data: AuditData, predictor: Predictor) -> list[str]:
+    """The columns the model is fed: what it declares, else the data's features."""
+    expected = predictor.feature_names
+    features = expected or data.features
+    require_columns(data.frame, {f"a model input ({'declared by the model' if expected else 'feature'})": c for c in features})
+    return features
+
+
 def _predictions(
     data: AuditData,
     predictor: Predictor | None,
@@ -84,10 +92,7 @@ def _predictions(
         y_pred = encode_predictions(data, data.frame[predictions], f"predictions column '{predictions}'") if predictions else None
         y_score = encode_scores(data.frame[scores], data.rows, f"scores column '{scores}'") if scores else None
         return y_pred, y_score
-    expected = predictor.feature_names
-    features = expected or data.features
-    require_columns(data.frame, {f"a model input ({'declared by the model' if expected else 'feature'})": c for c in features})
-    inputs = data.frame[features]
+    inputs = data.frame[_model_features(data, predictor)]
     y_pred = encode_predictions(data, predictor.predict(inputs), "the model's predictions")
     y_score = None
     if data.task == "binary":
@@ -95,6 +100,21 @@ def _predictions(
         if y_score is not None:
             y_score = encode_scores(y_score, data.rows, "the model's scores")
     return y_pred, y_score
+
+
+def _reference(frame: pd.DataFrame, data: AuditData, predictor: Predictor | None) -> AuditData:
+    """Reference (training) data prepared with the evaluation data's roles."""
+    try:
+        return prepare(
+            frame,
+            target=data.target,
+            sensitive=data.sensitive,
+            positive_label=None if data.positive_label is None else str(data.positive_label),
+            features=data.features,
+            task=data.task,
+        )
+    except DataError as exc:
+        raise DataError(f"reference data: {exc.message}", exc.hint) from exc
 
 
 def _audit(
@@ -113,6 +133,7 @@ def _audit(
     inputs: list[InputFile],
     command: list[str],
     progress: Progress | None,
+    reference: pd.DataFrame | None = None,
 ) -> AuditResult:
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -135,7 +156,15 @@ def _audit(
             "pass --positive-label to audit one class against the rest",
         )
     y_pred, y_score = _predictions(data, predictor, predictions, scores)
-    ctx = AuditContext(data=data, y_pred=y_pred, scores=y_score, seed=seed, has_model=predictor is not None)
+    ctx = AuditContext(
+        data=data,
+        y_pred=y_pred,
+        scores=y_score,
+        seed=seed,
+        predictor=predictor,
+        model_features=_model_features(data, predictor) if predictor else [],
+        reference=_reference(reference, data, predictor) if reference is not None else None,
+    )
 
     outcomes = {}
     for index, (key, task_) in enumerate(plan.tasks.items()):
@@ -190,6 +219,10 @@ def run_audit(config: RunConfig, command: list[str] | None = None, progress: Pro
     frame = read_table(config.data)
     predictor = None
     inputs = [hash_input("data", config.data)]
+    reference = None
+    if config.reference is not None:
+        reference = read_table(config.reference)
+        inputs.append(hash_input("reference", config.reference))
     if config.model is not None:
         predictor = load_model(config.model, config.trust_types, config.trust_model)
         inputs.insert(0, hash_input("model", config.model))
@@ -210,6 +243,7 @@ def run_audit(config: RunConfig, command: list[str] | None = None, progress: Pro
         inputs=inputs,
         command=command if command is not None else ["conformance", *sys.argv[1:]],
         progress=progress,
+        reference=reference,
     )
 
 
@@ -226,6 +260,7 @@ def audit(
     features: Sequence[str] | None = None,
     task: str = "auto",
     seed: int = 0,
+    reference: pd.DataFrame | None = None,
 ) -> AuditResult:
     """Audit a fitted model (or predictions in ``data``) on a DataFrame against profiles.
 
@@ -249,6 +284,7 @@ def audit(
         inputs=[],
         command=["conformance.audit()"],
         progress=None,
+        reference=reference,
     )
 
 

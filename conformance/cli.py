@@ -112,6 +112,7 @@ def run(
     predictions: Annotated[Optional[str], typer.Option(help="Column with the model's predictions (no --model needed).")] = None,
     scores: Annotated[Optional[str], typer.Option(help="Column with the model's scores for the positive label.")] = None,
     positive_label: Annotated[Optional[str], typer.Option(help="The favourable value of the target.")] = None,
+    reference: Annotated[Optional[Path], typer.Option(help="Reference (training) data with the same columns, for shift and privacy checks.")] = None,
     feature: Annotated[Optional[list[str]], typer.Option("--feature", help="Model input column (repeatable); default: what the model declares.")] = None,
     task: Annotated[Optional[str], typer.Option(help="auto, binary or regression.")] = None,
     output: Annotated[Optional[Path], typer.Option(help="Folder for the reports.")] = None,
@@ -126,7 +127,7 @@ def run(
 
     flags = {
         "model": model, "data": data, "target": target, "sensitive": sensitive, "profiles": profile,
-        "predictions": predictions, "scores": scores, "positive_label": positive_label, "features": feature,
+        "predictions": predictions, "scores": scores, "positive_label": positive_label, "features": feature, "reference": reference,
         "task": task, "output": output, "formats": format, "fail_on": fail_on, "seed": seed,
         "trust_types": trust_type, "trust_model": trust_model or None,
     }

@@ -40,6 +40,7 @@ class RunConfig(BaseModel):
     model: Path | None = Field(default=None, description="Model file (skops).")
     predictions: str | None = Field(default=None, description="Column of model predictions.")
     scores: str | None = Field(default=None, description="Column of model scores (probability of the positive label).")
+    reference: Path | None = Field(default=None, description="Reference (training) data, CSV or Parquet, with the same columns.")
     features: list[str] | None = Field(default=None, description="Model input columns; default: what the model declares, else every other column.")
     positive_label: str | None = Field(default=None, description="The favourable label of the target.")
     task: Task = "auto"
@@ -78,7 +79,7 @@ def load_run_file(path: Path) -> dict:
     if not isinstance(loaded, dict):
         raise ConfigError(f"run file {path} must be a mapping of option: value")
     base = path.parent
-    for key in ("data", "model", "output"):
+    for key in ("data", "model", "output", "reference"):
         if isinstance(loaded.get(key), str) and not Path(loaded[key]).is_absolute():
             loaded[key] = str(base / loaded[key])
     profiles = loaded.get("profiles")

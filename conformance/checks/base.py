@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from conformance.io.dataset import AuditData
+from conformance.io.models import Predictor
 from conformance.result import Measurement
 from conformance.stats.groups import Grouping, groupings_for
 
@@ -48,7 +50,9 @@ class AuditContext:
     y_pred: np.ndarray | None
     scores: np.ndarray | None
     seed: int
-    has_model: bool = False
+    predictor: Predictor | None = None
+    model_features: list[str] = field(default_factory=list)
+    reference: AuditData | None = None
     _groupings: dict[bool, list[Grouping]] = field(default_factory=dict, repr=False)
 
     def groupings(self, intersections: bool = True) -> list[Grouping]:
@@ -56,6 +60,36 @@ class AuditContext:
         if intersections not in self._groupings:
             self._groupings[intersections] = groupings_for(self.data.frame, self.data.sensitive, intersections)
         return self._groupings[intersections]
+
+    @property
+    def has_model(self) -> bool:
+        return self.predictor is not None
+
+    def require_model(self) -> Predictor:
+        if self.predictor is None:
+            raise NotApplicable("needs the model itself; this is a predictions-only audit")
+        return self.predictor
+
+    def require_reference(self) -> AuditData:
+        if self.reference is None:
+            raise NotApplicable("needs reference (training) data: give --reference FILE")
+        return self.reference
+
+    def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        """The model's outputs on other rows (perturbed, reference), encoded like the audit's.
+
+        Binary: 0/1 labels and the positive label's probability (None without predict_proba);
+        regression: floats and None. A model that fails raises ModelError: checks that perturb
+        inputs catch it and report the failure as a finding.
+        """
+        predictor = self.require_model()
+        inputs = frame[self.model_features]
+        labels = predictor.predict(inputs)
+        if self.data.task == "regression":
+            return np.asarray(labels, dtype=float), None
+        positive = str(self.data.positive_label)
+        encoded = (pd.Series(np.asarray(labels)).astype(str) == positive).to_numpy(dtype=np.int8)
+        return encoded, predictor.predict_scores(inputs, self.data.positive_label)
 
     def rng(self, key: str) -> np.random.Generator:
         """A generator seeded by the run's seed and the check's key: independent of check order."""

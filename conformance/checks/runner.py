@@ -18,8 +18,8 @@ def run_check(key: str, check: Check, params: CheckParams, ctx: AuditContext) ->
         measurements = check.measure(ctx, params)
     except NotApplicable as exc:
         return CheckOutcome(**base, status="not_applicable", reason=str(exc))
-    except ConformanceError:
-        raise
+    except ConformanceError as exc:  # e.g. the model failing on rows a check made: a finding
+        return CheckOutcome(**base, status="error", reason=str(exc))
     except Exception as exc:  # a crashing check is a result, not the end of the audit
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
