@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from conformance.checks import fairness, performance
+from conformance.checks import data_quality, fairness, performance, privacy
 from conformance.checks.base import ID_PATTERN, Check
 
-FAMILIES = (performance, fairness)
+FAMILIES = (performance, fairness, data_quality, privacy)
 
 
 def _build() -> dict[str, Check]:

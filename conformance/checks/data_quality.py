@@ -1,0 +1,292 @@
+"""Data-quality checks: what the evaluation data itself says, before any model is involved.
+
+These checks read only the data and its roles (target, sensitive attributes, features). They
+report the names of columns and groups, counts and shares, never the values of a row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from conformance.checks.base import AuditContext, Check, CheckParams, NotApplicable
+from conformance.errors import DataError, did_you_mean
+from conformance.result import GroupValue, Measurement
+from conformance.stats.groups import UNKNOWN, Grouping
+from conformance.stats.scores import auc, label_histogram, score_bins
+
+
+def _audited_columns(ctx: AuditContext) -> list[str]:
+    """Features, target and sensitive attributes, in the frame's order (not prediction or score columns)."""
+    wanted = {*ctx.data.features, ctx.data.target, *ctx.data.sensitive}
+    return [c for c in ctx.data.frame.columns if c in wanted]
+
+
+def _share(count: int, total: int) -> float | None:
+    return count / total if total else None
+
+
+class ColumnsParams(CheckParams):
+    ignore_columns: tuple[str, ...] = Field(
+        (), description="Columns left out (row ids, timestamps of collection); features, target and sensitive attributes otherwise."
+    )
+
+
+def _columns(ctx: AuditContext, params: ColumnsParams) -> list[str]:
+    columns = _audited_columns(ctx)
+    for column in params.ignore_columns:
+        if column not in ctx.data.frame.columns:
+            raise DataError(
+                f"column '{column}' (in ignore_columns) is not in the data",
+                did_you_mean(column, map(str, ctx.data.frame.columns)),
+            )
+    return [c for c in columns if c not in params.ignore_columns]
+
+
+def completeness(ctx: AuditContext, params: ColumnsParams) -> list[Measurement]:
+    """Share of missing values in each column: the largest, and the share of all cells.
+
+    Why: data used to test a system must be complete enough for its purpose; a column that is
+    often missing, or missing more for some people than others, weakens every measurement that
+    relies on it (the imputation the model does is then part of what is audited).
+    """
+    columns = _columns(ctx, params)
+    if not columns:
+        raise NotApplicable("no columns to examine")
+    missing = ctx.data.frame[columns].isna().sum()
+    rows = ctx.data.rows
+    groups = [GroupValue(group=str(c), n=int(missing[c]), value=_share(int(missing[c]), rows)) for c in columns]
+    worst = str(missing.idxmax())
+    driver = f"most missing: {worst} ({missing[worst] / rows:.3f})" if missing[worst] else None
+    return [
+        Measurement(check="data.completeness", metric="max_missing_rate", value=float(missing.max() / rows), groups=groups, driver=driver),
+        Measurement(check="data.completeness", metric="missing_cell_rate", value=float(missing.sum() / (rows * len(columns)))),
+    ]
+
+
+def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """One 64-bit hash per row (equal rows, equal hashes; missing values compare equal)."""
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+
+
+def duplicates(ctx: AuditContext, params: ColumnsParams) -> list[Measurement]:
+    """Rows that repeat an earlier row exactly, and rows whose features repeat with a different target.
+
+    ``duplicate_rows`` counts the copies beyond the first; ``duplicate_rate`` is their share of
+    all rows. ``conflicting_label_rows`` counts rows whose feature values occur again with
+    another target value. Rows are compared on their features, target and sensitive
+    attributes (64-bit row hashes).
+
+    Why: duplicates weigh some cases more than the population does and, when they cross a
+    train–test split, inflate measured performance; identical inputs with different labels
+    point at label noise or missing features.
+    """
+    columns = _columns(ctx, params)
+    frame = ctx.data.frame
+    rows = ctx.data.rows
+    repeated = pd.Series(_row_hashes(frame[columns])).duplicated()
+    count = int(repeated.sum())
+    out = [
+        Measurement(check="data.duplicates", metric="duplicate_rows", value=float(count)),
+        Measurement(check="data.duplicates", metric="duplicate_rate", value=count / rows),
+    ]
+    features = [c for c in columns if c != ctx.data.target]
+    if features:
+        both = pd.DataFrame({"x": _row_hashes(frame[features]), "y": _row_hashes(frame[[ctx.data.target]])})
+        conflicting = int((both.groupby("x")["y"].transform("nunique") > 1).sum())
+        out.append(Measurement(check="data.duplicates", metric="conflicting_label_rows", value=float(conflicting)))
+    return out
+
+
+def label_balance(ctx: AuditContext, params: CheckParams) -> list[Measurement]:
+    """Share of the rarer of the two classes of the target (0.5: balanced, 0: a single class).
+
+    Why: with few examples of one class, every measurement of errors on that class is
+    uncertain, accuracy is dominated by the majority class, and a model may simply ignore the
+    minority.
+    """
+    y = ctx.data.y_true
+    rows = ctx.data.rows
+    positives = int(y.sum())
+    negatives = rows - positives
+    positive = str(ctx.data.positive_label)
+    groups = [
+        GroupValue(group=f"{positive} (positive)", n=positives, value=positives / rows),
+        GroupValue(group="other (negative)", n=negatives, value=negatives / rows),
+    ]
+    note = "the data has a single class" if 0 in (positives, negatives) else None
+    return [
+        Measurement(
+            check="data.label_balance", metric="minority_share", value=min(positives, negatives) / rows,
+            groups=groups, note=note,
+        ),
+        Measurement(check="data.label_balance", metric="positive_rate", value=positives / rows),
+    ]
+
+
+class RepresentationParams(CheckParams):
+    intersections: bool = Field(True, description="Also count the intersection of all sensitive attributes.")
+
+
+def representation(ctx: AuditContext, params: RepresentationParams) -> list[Measurement]:
+    """Count and share of every group of each sensitive attribute and of their intersection; the smallest.
+
+    Rows with a missing attribute form the group 'unknown': it is listed, and left out of the
+    minimum (it is not a group of people the data describes).
+
+    Why: groups that are barely present in the data can neither be served well by a model
+    nor be audited for it; a profile sets the minimum count or share each group needs.
+    """
+    if not ctx.data.sensitive:
+        raise NotApplicable("no sensitive attribute given (--sensitive COLUMN)")
+    rows = ctx.data.rows
+    out = []
+    for grouping in ctx.groupings(params.intersections):
+        counts = grouping.counts()
+        groups = [GroupValue(group=label, n=int(counts[i]), value=counts[i] / rows) for i, label in enumerate(grouping.labels)]
+        known = [i for i, label in enumerate(grouping.labels) if UNKNOWN not in _parts(grouping, label) and counts[i]]
+        excluded = [f"{grouping.labels[i]}: missing values of the attribute" for i in range(grouping.size) if i not in known]
+        if known:
+            smallest = min(known, key=lambda i: counts[i])
+            count, driver = float(counts[smallest]), f"smallest group: {grouping.labels[smallest]} (n={int(counts[smallest])})"
+        else:
+            count, driver = float("nan"), None
+        for metric, value in (("min_group_count", count), ("min_group_share", count / rows)):
+            out.append(
+                Measurement(
+                    check="data.representation", metric=metric, attribute=grouping.attribute,
+                    value=value if np.isfinite(value) else None, groups=groups, excluded_groups=excluded,
+                    driver=driver, note=None if known else "undefined: every row misses the attribute",
+                )
+            )
+    return out
+
+
+def _parts(grouping: Grouping, label: str) -> list[str]:
+    attributes = grouping.attribute.split(" × ")
+    return label.split(" × ") if len(attributes) > 1 else [label]
+
+
+class LeakageParams(CheckParams):
+    folds: int = Field(
+        5, ge=2, le=20,
+        description="Folds of the out-of-fold target-rate encoding of categorical features (so ids cannot look predictive).",
+    )
+
+
+def _numeric_auc(values: pd.Series, y: np.ndarray) -> float:
+    x = values.to_numpy(dtype=float)
+    missing = np.isnan(x)
+    if missing.all():
+        return 0.5
+    if missing.any():  # missing values rank below every value: missingness itself can leak
+        x = np.where(missing, np.nanmin(x) - 1.0, x)
+    bins, n_bins, _ = score_bins(x)
+    return float(auc(label_histogram(bins, n_bins, y)[0]))
+
+
+def _categorical_auc(values: pd.Series, y: np.ndarray, folds: int, rng: np.random.Generator) -> float:
+    """AUC of the out-of-fold positive rate of each row's category (missing is a category)."""
+    codes, _ = pd.factorize(values.astype("string"), use_na_sentinel=False)
+    n_cat = int(codes.max()) + 1
+    fold = rng.integers(0, folds, size=len(codes))
+    cell = codes * folds + fold
+    total = np.bincount(cell, minlength=n_cat * folds).reshape(n_cat, folds)
+    positive = np.bincount(cell, weights=y, minlength=n_cat * folds).reshape(n_cat, folds)
+    out_total = total.sum(axis=1, keepdims=True) - total
+    out_positive = positive.sum(axis=1, keepdims=True) - positive
+    prior = y.mean()
+    encoded = ((out_positive + prior) / (out_total + 1.0))[codes, fold]  # one pseudo-row at the prior
+    bins, n_bins, _ = score_bins(encoded)
+    return float(auc(label_histogram(bins, n_bins, y)[0]))
+
+
+def leakage(ctx: AuditContext, params: LeakageParams) -> list[Measurement]:
+    """How well each feature alone separates the classes: its single-feature ROC AUC, and the largest.
+
+    A numeric feature is ranked as it is (missing values lowest); a categorical feature by the
+    positive rate of its category, learnt out of fold so that an id column cannot look
+    predictive. The AUC is taken as ``max(auc, 1 − auc)``: 0.5 is no signal, 1.0 a perfect
+    separation by one column.
+
+    Why: a feature that predicts the target almost perfectly is usually the target in
+    disguise (recorded after the outcome, or derived from it); a model that uses it will
+    look excellent in testing and fail in use.
+    """
+    y = ctx.data.y_true.astype(float)
+    if y.min() == y.max():
+        raise NotApplicable("the target has a single class")
+    frame = ctx.data.frame
+    features = [c for c in ctx.data.features if c != ctx.data.target]
+    if not features:
+        raise NotApplicable("no features")
+    rng = ctx.rng("data.leakage")
+    scores: dict[str, float] = {}
+    for column in features:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            value = _numeric_auc(values, y)
+        else:
+            value = _categorical_auc(values, y, params.folds, rng)
+        scores[str(column)] = max(value, 1.0 - value)
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    top, top_value = ranked[0]
+    groups = [GroupValue(group=name, n=int(frame[name].notna().sum()), value=value) for name, value in ranked]
+    return [
+        Measurement(
+            check="data.leakage", metric="max_single_feature_auc", value=top_value, groups=groups,
+            driver=f"most predictive single feature: {top} (AUC {top_value:.3f})",
+        )
+    ]
+
+
+CHECKS = [
+    Check(
+        id="data.completeness",
+        title="Completeness (missing values)",
+        measure=completeness,
+        params=ColumnsParams,
+        metrics=("max_missing_rate", "missing_cell_rate"),
+        tasks=frozenset({"binary", "regression"}),
+        remediation="Find out why values are missing (and for whom); collect them, or document the imputation and its effect.",
+    ),
+    Check(
+        id="data.duplicates",
+        title="Duplicate rows",
+        measure=duplicates,
+        params=ColumnsParams,
+        metrics=("duplicate_rows", "duplicate_rate", "conflicting_label_rows"),
+        tasks=frozenset({"binary", "regression"}),
+        remediation="Remove exact duplicates (and check they did not cross the train–test split); review conflicting labels.",
+    ),
+    Check(
+        id="data.label_balance",
+        title="Label balance",
+        measure=label_balance,
+        params=CheckParams,
+        metrics=("minority_share", "positive_rate"),
+        remediation="Collect more examples of the rare class, or evaluate with metrics that weigh both classes (balanced accuracy).",
+    ),
+    Check(
+        id="data.representation",
+        title="Representation of groups",
+        measure=representation,
+        params=RepresentationParams,
+        metrics=("min_group_count", "min_group_share"),
+        tasks=frozenset({"binary", "regression"}),
+        needs_sensitive=True,
+        remediation="Collect more data for the small groups, or state that the system is not validated for them.",
+    ),
+    Check(
+        id="data.leakage",
+        title="Target leakage (single-feature AUC)",
+        measure=leakage,
+        params=LeakageParams,
+        metrics=("max_single_feature_auc",),
+        remediation=(
+            "Check when and how the driving feature is recorded: if it is known only after the "
+            "outcome or derived from it, remove it and retrain."
+        ),
+    ),
+]
