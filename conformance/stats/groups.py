@@ -29,16 +29,37 @@ class Grouping:
 
 
 def encode(values: pd.Series, attribute: str | None = None) -> Grouping:
-    """One group per distinct value, sorted by label; missing values form the group 'unknown'."""
-    text = values.astype("string").fillna(UNKNOWN).to_numpy(dtype=object)
-    labels, codes = np.unique(text, return_inverse=True)
-    return Grouping(attribute or str(values.name), tuple(str(x) for x in labels), codes.astype(np.int64))
+    """One group per distinct value, sorted by label; missing values form the group 'unknown'.
+
+    Values are factorised first and only the distinct values are turned into text, so a million
+    rows cost a hash pass, not a million string conversions. Distinct values with the same text
+    (``1`` and ``"1"`` in an object column) are one group, as are missing values and 'unknown'.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(uniques).astype("string").to_numpy(dtype=object)
+    codes = np.asarray(codes, dtype=np.int64)
+    if (codes < 0).any():
+        text = np.append(text, UNKNOWN)  # code -1 indexes this last entry
+    labels, remap = np.unique(text.astype(str), return_inverse=True)
+    return Grouping(attribute or str(values.name), tuple(str(x) for x in labels), remap.astype(np.int64)[codes])
+
+
+def _compact(combined: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``combined`` (all in ``range(bound)``), and each row's index among them."""
+    if bound <= 4 * combined.size + 1024:  # a lookup table is cheaper than sorting
+        present = np.flatnonzero(np.bincount(combined, minlength=bound))
+        lookup = np.zeros(bound, dtype=np.int64)
+        lookup[present] = np.arange(present.size)
+        return present, lookup[combined]
+    present, codes = np.unique(combined, return_inverse=True)
+    return present, codes
 
 
 def intersect(groupings: list[Grouping]) -> Grouping:
     """The intersection of several groupings; only combinations that occur become groups."""
     combined = reduce(lambda acc, g: acc * g.size + g.codes, groupings[1:], groupings[0].codes)
-    present, codes = np.unique(combined, return_inverse=True)
+    bound = int(np.prod([g.size for g in groupings], dtype=object))
+    present, codes = _compact(combined, bound)
     labels = []
     for value in present:
         parts = []
