@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from conformance.checks import data_quality, fairness, performance, privacy
+from conformance.checks import data_quality, fairness, fairness_scores, performance, privacy
 from conformance.checks.base import ID_PATTERN, Check
 
-FAMILIES = (performance, fairness, data_quality, privacy)
+FAMILIES = (performance, fairness, fairness_scores, data_quality, privacy)
 
 
 def _build() -> dict[str, Check]:

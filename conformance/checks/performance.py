@@ -8,7 +8,6 @@ when the data is large so that the cost is bounded whatever the number of rows.
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Literal
 
@@ -20,7 +19,7 @@ from conformance.checks.base import AuditContext, BootstrapParams, Check, NotApp
 from conformance.errors import DataError, did_you_mean
 from conformance.result import GroupValue, Interval, Measurement
 from conformance.stats import confusion as cm
-from conformance.stats.bootstrap import percentile_interval, resample_tables
+from conformance.stats.bootstrap import bootstrap_rows, bootstrap_sums, percentile_interval, resample_tables
 from conformance.stats.groups import Grouping, encode
 from conformance.stats.scores import auc, label_histogram, score_bins
 
@@ -32,14 +31,6 @@ CLASSIFICATION_METRICS = {
     "specificity": cm.true_negative_rate,
     "f1": cm.f1,
 }
-
-BOOTSTRAP_MAX_ROWS = 100_000
-"""Row bootstraps resample at most this many rows (a seeded subsample of larger data)."""
-BOOTSTRAP_MAX_DRAWS = 100_000_000
-"""At most this many Poisson weights per row bootstrap (rows × resamples): bounds the time."""
-_CHUNK = 500_000  # weights held at once: a few MB, cache-friendly (measured faster than larger chunks)
-_POISSON_CDF32 = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(10)]).astype(np.float32)  # P(X > 9) ≈ 1e-7
-
 
 def _value(array: np.ndarray) -> float | None:
     value = float(array)
@@ -55,56 +46,6 @@ def _interval(samples: np.ndarray, params: BootstrapParams) -> Interval | None:
 
 def _join(*notes: str | None) -> str | None:
     return "; ".join(n for n in notes if n) or None
-
-
-# --- row bootstrap by Poisson weights -------------------------------------------------------
-
-
-def _bootstrap_rows(n: int, n_boot: int, rng: np.random.Generator) -> tuple[np.ndarray | None, str | None]:
-    """Rows the bootstrap resamples (None: all of them), and a note saying so when it is a subsample."""
-    if not n_boot:
-        return None, None
-    m = min(n, BOOTSTRAP_MAX_ROWS, max(1_000, BOOTSTRAP_MAX_DRAWS // n_boot))
-    if m >= n:
-        return None, None
-    rows = np.sort(rng.choice(n, size=m, replace=False))
-    return rows, (
-        f"interval from {n_boot} Poisson bootstrap resamples of a seeded subsample of {m:,} of the "
-        f"{n:,} rows: wider than an interval from all rows (conservative)"
-    )
-
-
-def _poisson_weights(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
-    """Poisson(1) weights by inverse CDF of uniforms: several times faster than ``rng.poisson``."""
-    uniform = rng.random(shape, dtype=np.float32)
-    weights = np.zeros(shape, dtype=np.uint8)
-    for cdf in _POISSON_CDF32:
-        weights += uniform > cdf
-    return weights.astype(float)
-
-
-def _bootstrap_sums(
-    values: np.ndarray, n_boot: int, rng: np.random.Generator, bounds: np.ndarray | None = None
-) -> np.ndarray:
-    """Weighted column sums of ``values`` (rows × k) under ``n_boot`` Poisson(1) row weightings.
-
-    ``bounds`` splits the rows into contiguous segments (offsets, first 0, last the row count);
-    the result has shape ``(n_boot, segments, k)``. Resamples are drawn in chunks, so memory
-    stays bounded.
-    """
-    m, k = values.shape
-    starts = np.array([0]) if bounds is None else np.asarray(bounds[:-1])
-    out = np.zeros((n_boot, len(starts), k))
-    step = max(1, _CHUNK // max(m, 1))
-    for start in range(0, n_boot, step):
-        stop = min(n_boot, start + step)
-        weights = _poisson_weights(rng, (stop - start, m))
-        if len(starts) == 1:
-            out[start:stop, 0] = weights @ values
-        else:  # segments are non-empty and contiguous: one reduceat per column
-            for j in range(k):
-                out[start:stop, :, j] = np.add.reduceat(weights * values[:, j], starts, axis=1)
-    return out
 
 
 # --- classification ---------------------------------------------------------------------------
@@ -137,11 +78,11 @@ def _loss_measurements(ctx: AuditContext, params: BootstrapParams, rng: np.rando
         return [Measurement(check=check, metric=m, value=None, note=note) for m in ("log_loss", "brier")]
     losses = _probability_losses(ctx.data.y_true, ctx.scores)
     point = losses.mean(axis=0)
-    rows, note = _bootstrap_rows(len(losses), params.n_boot, rng)
+    rows, note = bootstrap_rows(len(losses), params.n_boot, rng)
     cis: list[Interval | None] = [None, None]
     if params.n_boot:
         sample = losses if rows is None else losses[rows]
-        sums = _bootstrap_sums(np.column_stack([np.ones(len(sample)), sample]), params.n_boot, rng)[:, 0]
+        sums = bootstrap_sums(np.column_stack([np.ones(len(sample)), sample]), params.n_boot, rng)[:, 0]
         means = cm.ratio(sums[:, 1:], sums[:, :1])
         cis = [_interval(means[:, j], params) for j in range(2)]
     return [
@@ -218,11 +159,11 @@ def regression(ctx: AuditContext, params: BootstrapParams) -> list[Measurement]:
     values = np.column_stack([np.ones_like(error), np.abs(error), error**2, centred, centred**2])
     point = _regression_metrics(values.sum(axis=0))
     rng = ctx.rng("performance.regression")
-    rows, note = _bootstrap_rows(len(values), params.n_boot, rng)
+    rows, note = bootstrap_rows(len(values), params.n_boot, rng)
     resampled = None
     if params.n_boot:
         sample = values if rows is None else values[rows]
-        resampled = _regression_metrics(_bootstrap_sums(sample, params.n_boot, rng)[:, 0])
+        resampled = _regression_metrics(bootstrap_sums(sample, params.n_boot, rng)[:, 0])
     out = []
     for j, metric in enumerate(("mae", "rmse", "r2")):
         value = _value(point[j])
@@ -289,7 +230,7 @@ def calibration(ctx: AuditContext, params: CalibrationParams) -> list[Measuremen
     ece_m, _ = _calibration_errors(mass_sums)
 
     rng = ctx.rng("reliability.calibration")
-    rows, note = _bootstrap_rows(len(p), params.n_boot, rng)
+    rows, note = bootstrap_rows(len(p), params.n_boot, rng)
     boot_w = boot_m = None
     if params.n_boot:
         take = slice(None) if rows is None else rows
@@ -299,7 +240,7 @@ def calibration(ctx: AuditContext, params: CalibrationParams) -> list[Measuremen
         cells, starts = np.unique(joint[order], return_index=True)
         bounds = np.append(starts, len(order))
         sample = np.column_stack([np.ones(len(order)), p[take][order], y[take][order]])
-        sums = _bootstrap_sums(sample, params.n_boot, rng, bounds)  # (B, cells, 3)
+        sums = bootstrap_sums(sample, params.n_boot, rng, bounds)  # (B, cells, 3)
         boot_w = np.einsum("bsj,sk->bkj", sums, np.eye(k)[cells // k])
         boot_m = np.einsum("bsj,sk->bkj", sums, np.eye(k)[cells % k])
     ece_w_b, mce_b = _calibration_errors(boot_w) if boot_w is not None else (np.empty(0), np.empty(0))
