@@ -5,9 +5,7 @@ The CLI is a thin layer over these functions; notebooks and pipelines call them 
 
 from __future__ import annotations
 
-import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +16,7 @@ import pandas as pd
 from conformance import __version__
 from conformance.checks import REGISTRY
 from conformance.checks.base import AuditContext, Check
+from conformance.checks.documentation import CARD_TEMPLATE, load_model_card
 from conformance.checks.runner import run_check
 from conformance.config import RunConfig, Severity, build_config, load_run_file
 from conformance.errors import DataError
@@ -25,9 +24,14 @@ from conformance.evidence.manifest import build_manifest, hash_input
 from conformance.io.dataset import AuditData, encode_predictions, encode_scores, prepare, require_columns
 from conformance.io.models import Predictor, load_model, wrap_estimator
 from conformance.io.tables import read_table
-from conformance.profiles.judge import SEVERITY_OF_VERDICT, judge, overall_outcome
-from conformance.profiles.loader import LoadedProfile, load_profile, parse_profile, shipped_profiles
+from conformance.profiles.assess import assess, customisations
+from conformance.profiles.checklist import Answers, answer_template, parse_answers
+from conformance.profiles.crosswalk import RENDERERS as CROSSWALK_RENDERERS
+from conformance.profiles.crosswalk import Crosswalk, build_crosswalk
+from conformance.profiles.judge import overall_outcome
+from conformance.profiles.loader import LoadedProfile, load_profile, parse_profile, question_bank, shipped_profiles
 from conformance.profiles.plan import Plan, build_plan
+from conformance.profiles.sets import apply_sets
 from conformance.report.json_report import result_schema
 from conformance.report.writer import write_reports
 from conformance.result import (
@@ -35,7 +39,6 @@ from conformance.result import (
     Evidence,
     Format,
     InputFile,
-    ProfileSummary,
     RunInfo,
     Subject,
 )
@@ -48,6 +51,7 @@ __all__ = [
     "save_reports",
     "parse_formats",
     "run_demo",
+    "run_command",
     "exit_code",
     "config_from",
     "plan_for",
@@ -57,7 +61,19 @@ __all__ = [
     "profile_source",
     "validate_profile",
     "result_schema",
+    "card_template",
+    "write_card_template",
     "profile_schema",
+    "checklist_template",
+    "write_checklist",
+    "crosswalk",
+    "crosswalk_text",
+    "run_gated",
+    "sign_result",
+    "generate_keys",
+    "verify_report",
+    "diff_reports",
+    "render_report",
 ]
 
 
@@ -68,16 +84,35 @@ def config_from(run_file: Path | None, flags: dict[str, Any]) -> RunConfig:
     return build_config(options)
 
 
-def plan_for(profile_refs: Sequence[str]) -> Plan:
-    """Load and validate profiles, and plan the checks they need (each computed once)."""
-    return build_plan([load_profile(ref) for ref in dict.fromkeys(profile_refs)])
+def plan_for(profile_refs: Sequence[str], sets: Sequence[str] = ()) -> Plan:
+    """Load and validate profiles, apply ``--set`` overrides, and plan the checks they need (each
+    computed once) and the questions they ask (each asked once)."""
+    loaded = [load_profile(ref) for ref in dict.fromkeys(profile_refs)]
+    return build_plan(apply_sets(loaded, list(sets)) if sets else loaded)
+
+
+def _answers(path: Path | None, plan: Plan) -> tuple[Answers | None, list[InputFile], dict[str, str]]:
+    """Checklist answers validated against the plan's questions, and their evidence files hashed."""
+    if path is None:
+        return None, [], {}
+    answers = parse_answers(path, {**question_bank(), **plan.questions})
+    inputs = [hash_input("checklist", answers.path)]
+    hashes: dict[str, str] = {}
+    for question_id, files in answers.files.items():
+        for ref, file in files:
+            item = hash_input(f"evidence:{question_id}", file)
+            inputs.append(item)
+            hashes[ref] = item.sha256
+    return answers, inputs, hashes
 
 
 def _model_features(data: AuditData, predictor: Predictor) -> list[str]:
     """The columns the model is fed: what it declares, else the data's features."""
     expected = predictor.feature_names
     features = expected or data.features
-    require_columns(data.frame, {f"a model input ({'declared by the model' if expected else 'feature'})": c for c in features})
+    role = f"a model input ({'declared by the model' if expected else 'feature'})"
+    for column in features:  # one call per column: a dict keyed by the role would keep only the last
+        require_columns(data.frame, {role: column})
     return features
 
 
@@ -134,11 +169,14 @@ def _audit(
     command: list[str],
     progress: Progress | None,
     reference: pd.DataFrame | None = None,
+    checklist: Path | None = None,
+    model_card: dict | None = None,
 ) -> AuditResult:
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if predictor is None and predictions is None:
         raise DataError("nothing to audit: no model and no predictions", "give --model FILE or --predictions COLUMN")
+    answers, answer_inputs, evidence_hashes = _answers(checklist, plan)
     require_columns(frame, {"--predictions": predictions, "--scores": scores})
     data = prepare(
         frame,
@@ -164,6 +202,7 @@ def _audit(
         predictor=predictor,
         model_features=_model_features(data, predictor) if predictor else [],
         reference=_reference(reference, data, predictor) if reference is not None else None,
+        model_card=model_card,
     )
 
     outcomes = {}
@@ -174,22 +213,8 @@ def _audit(
     if progress:
         progress("done", len(plan.tasks), len(plan.tasks))
 
-    requirements = [
-        judge(loaded.profile.id, requirement, outcomes[key], REGISTRY[requirement.check].remediation)
-        for loaded, requirement, key in plan.cited
-    ]
-    summaries = []
-    for loaded in plan.profiles:
-        counts = Counter(r.verdict for r in requirements if r.profile == loaded.profile.id)
-        summaries.append(
-            ProfileSummary(
-                id=loaded.profile.id,
-                title=loaded.profile.title,
-                version=loaded.profile.version,
-                source=loaded.profile.source.citation,
-                verdicts={v: counts.get(v, 0) for v in SEVERITY_OF_VERDICT},
-            )
-        )
+    requirements, summaries = assess(plan, outcomes, answers, evidence_hashes)
+    overrides, waivers = customisations(plan)
     subject = Subject(
         model=predictor.description if predictor else "predictions supplied in the data",
         task=data.task,
@@ -207,7 +232,9 @@ def _audit(
         checks=list(outcomes.values()),
         requirements=requirements,
         outcome=overall_outcome(requirements),
-        manifest=build_manifest(__version__, seed, command, [*inputs, *profile_inputs]),
+        manifest=build_manifest(__version__, seed, command, [*inputs, *profile_inputs, *answer_inputs]),
+        overrides=overrides,
+        waivers=waivers,
     )
     run = RunInfo(started_at=started_at, duration_seconds=round(time.perf_counter() - started, 3))
     return AuditResult(evidence=evidence, run=run)
@@ -215,7 +242,7 @@ def _audit(
 
 def run_audit(config: RunConfig, command: list[str] | None = None, progress: Progress | None = None) -> AuditResult:
     """Run the audit a RunConfig describes: profiles first (fail fast), then data, model, checks."""
-    plan = plan_for(config.profiles)
+    plan = plan_for(config.profiles, config.sets)
     frame = read_table(config.data)
     predictor = None
     inputs = [hash_input("data", config.data)]
@@ -223,9 +250,13 @@ def run_audit(config: RunConfig, command: list[str] | None = None, progress: Pro
     if config.reference is not None:
         reference = read_table(config.reference)
         inputs.append(hash_input("reference", config.reference))
+    model_card = None
+    if config.model_card is not None:
+        model_card = load_model_card(config.model_card)
+        inputs.append(hash_input("model_card", config.model_card))
     if config.model is not None:
         predictor = load_model(config.model, config.trust_types, config.trust_model)
-        inputs.insert(0, hash_input("model", config.model))
+        inputs.insert(0, hash_input("model", predictor.source or config.model))  # a callable: its module's file
     elif config.predictions is None:
         raise DataError("nothing to audit: no model and no predictions", "give --model FILE or --predictions COLUMN")
     return _audit(
@@ -241,9 +272,11 @@ def run_audit(config: RunConfig, command: list[str] | None = None, progress: Pro
         task=config.task,
         seed=config.seed,
         inputs=inputs,
-        command=command if command is not None else ["conformance", *sys.argv[1:]],
+        command=command if command is not None else run_command(config),
         progress=progress,
         reference=reference,
+        checklist=config.checklist,
+        model_card=model_card,
     )
 
 
@@ -261,8 +294,14 @@ def audit(
     task: str = "auto",
     seed: int = 0,
     reference: pd.DataFrame | None = None,
+    checklist: str | Path | None = None,
+    sets: Sequence[str] = (),
+    model_card: dict | str | Path | None = None,
 ) -> AuditResult:
     """Audit a fitted model (or predictions in ``data``) on a DataFrame against profiles.
+
+    ``checklist`` is an answer file (``checklist_template``); ``sets`` are ``--set`` overrides
+    (``"eeoc-four-fifths/four-fifths.threshold.min=0.85"``).
 
     >>> result = audit(df, target="approved", sensitive=["sex"], model=clf,
     ...                profiles=["eu-ai-act-high-risk"])              # doctest: +SKIP
@@ -271,7 +310,7 @@ def audit(
     """
     return _audit(
         data,
-        plan_for(profiles),
+        plan_for(profiles, sets),
         target=target,
         sensitive=sensitive,
         predictor=wrap_estimator(model) if model is not None else None,
@@ -285,11 +324,19 @@ def audit(
         command=["conformance.audit()"],
         progress=None,
         reference=reference,
+        checklist=Path(checklist) if checklist is not None else None,
+        model_card=model_card if isinstance(model_card, dict) or model_card is None else load_model_card(Path(model_card)),
     )
 
 
-def exit_code(result: AuditResult, fail_on: Severity) -> int:
-    """1 when a requirement at or above ``fail_on`` failed or could not be checked; else 0."""
+def exit_code(result: AuditResult, fail_on: Severity, baseline_diff: Any = None) -> int:
+    """1 when a requirement at or above ``fail_on`` failed or could not be checked; else 0.
+
+    With ``fail_on`` = ``regression``, 1 only when ``baseline_diff`` (a ReportDiff against the
+    baseline report) holds a regression.
+    """
+    if fail_on == Severity.regression:
+        return 1 if baseline_diff is not None and baseline_diff.regressions else 0
     for r in result.evidence.requirements:
         if r.verdict in ("fail", "error") and Severity(r.severity).rank >= fail_on.rank:
             return 1
@@ -301,9 +348,15 @@ def parse_formats(text: str) -> list[Format]:
     return build_config({"data": ".", "target": ".", "profiles": ["."], "formats": text}).formats
 
 
-def save_reports(result: AuditResult, output: Path, formats: list[Format]) -> list[Path]:
-    """Write the requested report formats atomically under ``output``."""
-    return write_reports(result, output, formats)
+def save_reports(result: AuditResult, output: Path, formats: list[Format], lang: str = "en") -> list[Path]:
+    """Write the requested report formats atomically under ``output`` (all rendered before any is written)."""
+    from conformance.errors import ReportError
+    from conformance.report.pdf import PdfError
+
+    try:
+        return write_reports(result, output, formats, lang)
+    except PdfError as exc:
+        raise ReportError(exc.message, exc.hint) from exc
 
 
 def checks() -> list[Check]:
@@ -334,6 +387,59 @@ def validate_profile(path: Path) -> LoadedProfile:
     return load_profile(str(path))
 
 
+def checklist_template(profile_refs: Sequence[str], sets: Sequence[str] = ()) -> str:
+    """One answer file (YAML) for every process question of the profiles, each question once."""
+    return answer_template(plan_for(profile_refs, sets), __version__)
+
+
+def write_checklist(profile_refs: Sequence[str], output: Path, force: bool = False) -> int:
+    """Write the answer file; refuses to overwrite answers unless ``force``. Returns the number of questions."""
+    from conformance.errors import InputError
+
+    output = Path(output)
+    plan = plan_for(profile_refs)
+    if output.exists() and not force:
+        raise InputError(f"{output} exists: it may hold answers", "pass --force to overwrite it, or choose another --output")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temporary = output.with_name(f".{output.name}.tmp")
+    temporary.write_text(answer_template(plan, __version__), encoding="utf-8")
+    temporary.replace(output)
+    return len(plan.questions)
+
+
+def card_template() -> str:
+    """The model card template (YAML) that ``documentation.model_card`` checks."""
+    return CARD_TEMPLATE
+
+
+def write_card_template(output: Path, force: bool = False) -> Path:
+    """Write the model card template; refuses to overwrite a file unless ``force``."""
+    from conformance.errors import InputError
+
+    output = Path(output)
+    if output.exists() and not force:
+        raise InputError(f"{output} already exists", "pass --force to overwrite it, or choose another --output")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temporary = output.with_name(f".{output.name}.tmp")
+    temporary.write_text(CARD_TEMPLATE, encoding="utf-8")
+    temporary.replace(output)
+    return output
+
+
+def crosswalk(profile_refs: Sequence[str], sets: Sequence[str] = ()) -> Crosswalk:
+    """Which checks and checklist questions serve which clauses of each profile (from the plan)."""
+    return build_crosswalk(plan_for(profile_refs, sets))
+
+
+def crosswalk_text(profile_refs: Sequence[str], fmt: str = "md") -> str:
+    """The crosswalk as Markdown, CSV or JSON."""
+    from conformance.errors import ConfigError, did_you_mean
+
+    if fmt not in CROSSWALK_RENDERERS:
+        raise ConfigError(f"unknown crosswalk format '{fmt}'", did_you_mean(fmt, [*CROSSWALK_RENDERERS, "table"]))
+    return CROSSWALK_RENDERERS[fmt](crosswalk(profile_refs))
+
+
 def profile_schema() -> str:
     import json
 
@@ -343,13 +449,20 @@ def profile_schema() -> str:
 
 
 def run_demo(output: Path, seed: int = 0, progress: Progress | None = None) -> tuple[AuditResult, RunConfig]:
-    """Train the demo model on shipped German Credit data, save it beside its test data, audit it."""
+    """Train the demo model on shipped German Credit data, save it beside its data and card, audit it.
+
+    The manifest records the ``conformance run`` command that reproduces the audit from the
+    saved inputs, so ``conformance verify --rerun`` treats a demo report like any other.
+    """
     from conformance.datasets import demo
 
-    model_path, data_path = demo.write_demo_inputs(Path(output) / "inputs", seed)
+    folder = Path(output) / "inputs"
+    model_path, data_path = demo.write_demo_inputs(folder, seed)
     config = RunConfig(
         model=model_path,
         data=data_path,
+        reference=folder / demo.TRAIN_FILE,
+        model_card=folder / demo.CARD_FILE,
         target=demo.TARGET,
         sensitive=demo.SENSITIVE,
         profiles=demo.PROFILES,
@@ -357,4 +470,128 @@ def run_demo(output: Path, seed: int = 0, progress: Progress | None = None) -> t
         output=Path(output),
         seed=seed,
     )
-    return run_audit(config, command=["conformance", "demo", "--output", str(output), "--seed", str(seed)], progress=progress), config
+    return run_audit(config, command=run_command(config), progress=progress), config
+
+
+def run_command(config: RunConfig) -> list[str]:
+    """The ``conformance run`` command line that reproduces a configuration's audit."""
+    args = ["conformance", "run"]
+    for name in ("model", "data", "reference", "model_card", "checklist", "target", "predictions", "scores",
+                 "positive_label", "task"):
+        value = getattr(config, name)
+        if value is not None and not (name == "task" and value == "auto"):
+            args += [f"--{name.replace('_', '-')}", str(value)]
+    for name, flag in (("sensitive", "--sensitive"), ("profiles", "--profile"), ("features", "--feature"),
+                       ("trust_types", "--trust-type"), ("sets", "--set")):
+        for value in getattr(config, name) or []:
+            args += [flag, str(value)]
+    if config.trust_model:
+        args.append("--trust-model")
+    return [*args, "--seed", str(config.seed)]
+
+
+# --- evidence: signing, verification, baselines, re-rendering --------------------------------------
+
+
+def sign_result(result: AuditResult, key: Path) -> AuditResult:
+    """The result signed with an Ed25519 private key (PEM): see ``conformance.evidence.signing``."""
+    from conformance.evidence.signing import sign
+
+    return sign(result, key)
+
+
+def generate_keys(output: Path, force: bool = False) -> tuple[Path, Path]:
+    """Write a new Ed25519 key pair (private key 0600) into ``output``; returns (private, public)."""
+    from conformance.evidence.signing import generate_keys as generate
+
+    return generate(output, force)
+
+
+def load_report(path: Path) -> AuditResult:
+    """Read a report.json; raises InputError (exit 2) for anything that is not one."""
+    from conformance.evidence.verify import load_report as load
+
+    return load(path)
+
+
+def run_gated(config: RunConfig, progress: Progress | None = None) -> tuple[AuditResult, Any]:
+    """``conformance run``: check the baseline and key first, audit, sign; returns (result, diff or None)."""
+    from conformance.errors import ConfigError
+
+    if config.fail_on == Severity.regression and config.baseline is None:
+        raise ConfigError("--fail-on regression needs a baseline", "give --baseline OLD_REPORT.json")
+    baseline = load_report(config.baseline) if config.baseline is not None else None
+    if config.sign_key is not None:
+        from conformance.evidence.signing import load_private_key
+
+        load_private_key(config.sign_key)  # a bad key stops the run before the audit, not after
+    result = run_audit(config, progress=progress)
+    if config.sign_key is not None:
+        result = sign_result(result, config.sign_key)
+    return result, (diff_reports(baseline, result) if baseline is not None else None)
+
+
+def diff_reports(old: AuditResult | Path, new: AuditResult | Path) -> Any:
+    """Verdict changes and metric moves beyond their CIs from ``old`` (the baseline) to ``new``."""
+    from conformance.evidence.diff import diff_reports as compare
+
+    old = old if isinstance(old, AuditResult) else load_report(old)
+    new = new if isinstance(new, AuditResult) else load_report(new)
+    return compare(old, new)
+
+
+def diff_text(old: Path, new: Path, fmt: str = "text") -> tuple[str, Any]:
+    """The diff as text, Markdown or JSON, and the diff itself."""
+    from conformance.errors import ConfigError, did_you_mean
+
+    if fmt not in ("text", "md", "json"):
+        raise ConfigError(f"unknown diff format '{fmt}'", did_you_mean(fmt, ["text", "md", "json"]))
+    diff = diff_reports(old, new)
+    return describe_diff(diff, fmt), diff
+
+
+def describe_diff(diff: Any, fmt: str = "text") -> str:
+    """A ReportDiff as text (terminal), ``md`` (pull-request comment) or ``json``."""
+    from conformance.evidence.diff import diff_text as text
+
+    return diff.to_json() if fmt == "json" else text(diff, markdown=fmt == "md")
+
+
+def rerun_arguments(result: AuditResult) -> list[str]:
+    """The `conformance run` arguments that reproduce a report."""
+    from conformance.evidence.verify import rerun_arguments as arguments
+
+    return arguments(list(result.evidence.manifest.command))
+
+
+def verify_report(report: Path, public_key: Path | None = None, rerun: bool = False) -> Any:
+    """Check a report's integrity and signature; with ``rerun``, check its inputs' hashes and re-run it.
+
+    Returns a ``Verification`` (``.ok``, ``.findings``); bad input raises InputError (exit 2).
+    """
+    from conformance.evidence import verify
+
+    result = load_report(report)
+    checked = verify.Verification(str(report))
+    verify.verify_layout(report, result, checked)
+    verify.verify_integrity(result, checked, public_key, rerun)
+    if rerun:
+        args = rerun_arguments(result)
+        if verify.verify_inputs(result, checked, locate=_shipped_profile):
+            verify.rerun(result, args, checked)
+    return checked
+
+
+def _shipped_profile(item: InputFile) -> Path | None:
+    """A shipped profile recorded under another installation's path: this installation's copy."""
+    profile_id = item.role.removeprefix("profile:")
+    if not item.role.startswith("profile:") or profile_id not in shipped_profiles():
+        return None
+    return load_profile(profile_id).path
+
+
+def render_report(report: Path, formats: list[Format], output: Path | None = None, lang: str = "en") -> list[Path]:
+    """Re-render a saved report.json in other formats or another language, without re-running."""
+    result = load_report(report)
+    return save_reports(result, Path(output) if output is not None else Path(report).parent, formats, lang)
+

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -29,9 +30,22 @@ app = typer.Typer(
 profiles_app = typer.Typer(help="List, show, validate shipped and custom standard profiles.", no_args_is_help=True)
 checks_app = typer.Typer(help="The registered checks.", no_args_is_help=True)
 report_app = typer.Typer(help="Report utilities.", no_args_is_help=True)
+checklist_app = typer.Typer(help="Process checklists answered by the applicant.", no_args_is_help=True)
 app.add_typer(profiles_app, name="profiles")
+app.add_typer(checklist_app, name="checklist")
+card_app = typer.Typer(help="Model cards: the documentation the documentation checks read.", no_args_is_help=True)
+app.add_typer(card_app, name="card")
 app.add_typer(checks_app, name="checks")
 app.add_typer(report_app, name="report")
+keys_app = typer.Typer(help="Ed25519 keys that sign reports.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+class Lang(str, Enum):
+    """Languages of the terminal summary and the reports (``conformance/report/locales``)."""
+
+    en = "en"
+    zh = "zh"
 
 out = Console()
 err = Console(stderr=True)
@@ -70,20 +84,21 @@ def _progress():
     return bar, update
 
 
-def _show(result, output: Path, formats: list[Format]) -> None:
+def _show(result, output: Path, formats: list[Format], lang: str = "en") -> None:
     """Write the reports (atomically, all or none), then print the summary."""
     from conformance import api
     from conformance.report.terminal import render_terminal
 
-    written = api.save_reports(result, output, formats)
-    render_terminal(result, out, [str(p) for p in written])
+    written = api.save_reports(result, output, formats, lang)
+    render_terminal(result, out, [str(p) for p in written], lang=lang)
 
 
 @app.command()
 def demo(
     output: Annotated[Path, typer.Option(help="Folder for the reports (and the demo's model and data).")] = Path("reports/demo"),
     seed: Annotated[int, typer.Option(help="Seed of every random step.")] = 0,
-    format: Annotated[str, typer.Option("--format", help="Report formats, comma-separated: json,md.")] = "json,md",
+    format: Annotated[str, typer.Option("--format", help="Report formats, comma-separated: json,md,html,pdf,junit.")] = "json,md,html",
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the summary and the reports.")] = Lang.en,
 ) -> None:
     """Audit a credit model trained on real data shipped with the package (UCI German Credit).
 
@@ -95,7 +110,7 @@ def demo(
     bar, update = _progress()
     with bar:
         result, _ = api.run_demo(output, seed, progress=update)
-    _show(result, output, formats)
+    _show(result, output, formats, lang.value)
     out.print(f"[dim]Try your own: conformance run --model {output}/inputs/model.skops --data "
               f"{output}/inputs/german_credit_test.csv --target risk --sensitive sex --profile eeoc-four-fifths "
               f"--trust-type sklearn.tree._tree.Tree[/]")
@@ -104,7 +119,7 @@ def demo(
 @app.command()
 def run(
     config: Annotated[Optional[Path], typer.Option("--config", help="Run file (YAML) with any of these options.")] = None,
-    model: Annotated[Optional[Path], typer.Option(help="Model file (.skops).")] = None,
+    model: Annotated[Optional[Path], typer.Option(help="Model: .skops, .onnx, .pkl/.joblib (with --trust-model), XGBoost .ubj/.json, LightGBM .txt/.lgb, or package.module:function (with --trust-model).")] = None,
     data: Annotated[Optional[Path], typer.Option(help="Evaluation data (.csv or .parquet).")] = None,
     target: Annotated[Optional[str], typer.Option(help="Column with the true outcome.")] = None,
     sensitive: Annotated[Optional[list[str]], typer.Option("--sensitive", help="Sensitive attribute column (repeatable).")] = None,
@@ -116,11 +131,17 @@ def run(
     feature: Annotated[Optional[list[str]], typer.Option("--feature", help="Model input column (repeatable); default: what the model declares.")] = None,
     task: Annotated[Optional[str], typer.Option(help="auto, binary or regression.")] = None,
     output: Annotated[Optional[Path], typer.Option(help="Folder for the reports.")] = None,
-    format: Annotated[Optional[str], typer.Option("--format", help="Report formats, comma-separated: json,md.")] = None,
-    fail_on: Annotated[Optional[Severity], typer.Option(help="Lowest severity whose failure exits 1.")] = None,
+    format: Annotated[Optional[str], typer.Option("--format", help="Report formats, comma-separated: json,md,html,pdf,junit.")] = None,
+    fail_on: Annotated[Optional[Severity], typer.Option(help="Lowest severity whose failure exits 1; 'regression' (with --baseline): only a verdict worse than the baseline's.")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed of every random step.")] = None,
-    trust_type: Annotated[Optional[list[str]], typer.Option("--trust-type", help="A type in the model file you trust (repeatable).")] = None,
-    trust_model: Annotated[bool, typer.Option("--trust-model", help="Trust every type the model file names.")] = False,
+    trust_type: Annotated[Optional[list[str]], typer.Option("--trust-type", help="A type (skops) or import (pickle) in the model file you trust (repeatable).")] = None,
+    trust_model: Annotated[bool, typer.Option("--trust-model", help="Trust the model: needed for pickle, joblib and callables; trusts every skops type.")] = False,
+    checklist: Annotated[Optional[Path], typer.Option("--checklist", help="Checklist answers (YAML) from `conformance checklist init`.")] = None,
+    model_card: Annotated[Optional[Path], typer.Option("--model-card", help="Model card (YAML) from `conformance card init`.")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override [PROFILE/]REQUIREMENT.FIELD=VALUE (repeatable), e.g. eeoc-four-fifths/four-fifths.threshold.min=0.85.")] = None,
+    lang: Annotated[Optional[Lang], typer.Option("--lang", help="Language of the summary and the reports.")] = None,
+    sign_key: Annotated[Optional[Path], typer.Option("--sign-key", help="Ed25519 private key (from `conformance keys generate`) to sign the report.")] = None,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="An earlier report.json: list verdict changes and metric moves against it.")] = None,
 ) -> None:
     """Audit your model (or its predictions) on your data against one or more profiles."""
     from conformance import api
@@ -129,14 +150,17 @@ def run(
         "model": model, "data": data, "target": target, "sensitive": sensitive, "profiles": profile,
         "predictions": predictions, "scores": scores, "positive_label": positive_label, "features": feature, "reference": reference,
         "task": task, "output": output, "formats": format, "fail_on": fail_on, "seed": seed,
-        "trust_types": trust_type, "trust_model": trust_model or None,
+        "trust_types": trust_type, "trust_model": trust_model or None, "checklist": checklist, "sets": set_,
+        "model_card": model_card, "lang": lang.value if lang else None, "sign_key": sign_key, "baseline": baseline,
     }
     cfg = api.config_from(config, flags)
     bar, update = _progress()
     with bar:
-        result = api.run_audit(cfg, progress=update)
-    _show(result, cfg.output, cfg.formats)
-    raise typer.Exit(api.exit_code(result, cfg.fail_on))
+        result, diff = api.run_gated(cfg, progress=update)
+    _show(result, cfg.output, cfg.formats, cfg.lang)
+    if diff is not None:
+        sys.stdout.write(api.describe_diff(diff))
+    raise typer.Exit(api.exit_code(result, cfg.fail_on, diff))
 
 
 @checks_app.command("list")
@@ -199,12 +223,120 @@ def profiles_schema() -> None:
     sys.stdout.write(api.profile_schema())
 
 
+@checklist_app.command("init")
+def checklist_init(
+    profile: Annotated[list[str], typer.Option("--profile", help="Profile id or YAML path (repeatable).")],
+    output: Annotated[Path, typer.Option("--output", help="Answer file to write (YAML).")] = Path("answers.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing answer file.")] = False,
+) -> None:
+    """Write one answer file for the process questions of the profiles, each question once."""
+    from conformance import api
+
+    count = api.write_checklist(profile, output, force)
+    sys.stdout.write(f"wrote {output}: {count} questions to answer, then run with --checklist {output}\n")
+
+
+@app.command()
+def crosswalk(
+    profile: Annotated[list[str], typer.Option("--profile", help="Profile id or YAML path (repeatable).")],
+    format: Annotated[str, typer.Option("--format", help="table, md, csv or json.")] = "table",
+) -> None:
+    """Which checks and checklist questions serve which clauses of each framework."""
+    from conformance import api
+
+    if format != "table":
+        sys.stdout.write(api.crosswalk_text(profile, format))
+        return
+    from rich.table import Table
+
+    walk = api.crosswalk(profile)
+    table = Table("evidence", *walk.profiles, show_lines=True)
+    table.columns[0].overflow = "fold"
+    for row in walk.rows:
+        name = row.evidence if row.kind == "automated" else f"{row.evidence}\n[dim]{row.title}[/]"
+        table.add_row(name, *("\n".join(row.clauses_of(p)) or "—" for p in walk.profiles))
+    out.print(table)
+
+
+@card_app.command("init")
+def card_init(
+    output: Annotated[Path, typer.Option("--output", help="Model card file to write (YAML).")] = Path("model-card.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a model card template (EU AI Act Annex IV fields) to fill in."""
+    from conformance import api
+
+    api.write_card_template(output, force)
+    out.print(f"wrote {output}: fill in every TODO, then run with --model-card {output}")
+
+
 @report_app.command("schema")
 def report_schema() -> None:
     """Print the JSON Schema of the JSON report."""
     from conformance import api
 
     sys.stdout.write(api.result_schema())
+
+
+@keys_app.command("generate")
+def keys_generate(
+    output: Annotated[Path, typer.Option("--output", help="Folder for the key pair.")] = Path("keys"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing key pair.")] = False,
+) -> None:
+    """Create an Ed25519 key pair: the private key (readable by you only) signs, the public key verifies."""
+    from conformance import api
+
+    private, public = api.generate_keys(output, force)
+    sys.stdout.write(f"private key (keep it secret, mode 0600): {private}\npublic key (share it with verifiers): {public}\n")
+
+
+@app.command()
+def verify(
+    report: Annotated[Path, typer.Argument(help="The report.json to verify.")],
+    public_key: Annotated[Optional[Path], typer.Option("--public-key", help="The signer's public key: the report must be signed by it.")] = None,
+    rerun: Annotated[bool, typer.Option("--rerun", help="Check the inputs' SHA-256, re-run the audit and compare the evidence.")] = False,
+) -> None:
+    """Check a report's integrity and signature (and, with --rerun, that it reproduces).
+
+    Exit 0 verified · 1 verification failed (tampered, wrong key, changed input, different evidence)
+    · 2 bad input (not a report, a missing key or input file).
+    """
+    from conformance import api
+
+    checked = api.verify_report(report, public_key, rerun)
+    for finding in checked.findings:
+        sys.stdout.write(("ok    " if finding.ok else "FAIL  ") + finding.message + "\n")
+    sys.stdout.write(f"{report}: " + ("verified" if checked.ok else "NOT verified") + "\n")
+    raise typer.Exit(0 if checked.ok else 1)
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The baseline report.json.")],
+    new: Annotated[Path, typer.Argument(help="The later report.json.")],
+    format: Annotated[str, typer.Option("--format", help="text, md or json.")] = "text",
+    fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 when a verdict got worse.")] = False,
+) -> None:
+    """Verdict changes and metric moves beyond their confidence intervals between two reports."""
+    from conformance import api
+
+    text, changes = api.diff_text(old, new, format)
+    sys.stdout.write(text)
+    raise typer.Exit(1 if fail_on_regression and changes.regressions else 0)
+
+
+@app.command()
+def render(
+    report: Annotated[Path, typer.Argument(help="A report.json written by an earlier run.")],
+    format: Annotated[str, typer.Option("--format", help="Formats, comma-separated: json,md,html,pdf,junit.")] = "html",
+    output: Annotated[Optional[Path], typer.Option("--output", help="Folder for the files (default: the report's folder).")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the reports.")] = Lang.en,
+) -> None:
+    """Re-render a saved report in other formats or another language, without re-running the audit."""
+    from conformance import api
+
+    for path in api.render_report(report, api.parse_formats(format), output, lang.value):
+        sys.stdout.write(f"wrote {path}\n")
 
 
 def main(argv: list[str] | None = None) -> None:

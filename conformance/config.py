@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from pathlib import Path
 from typing import Literal
@@ -14,15 +15,20 @@ from conformance.result import Format
 
 
 class Severity(str, Enum):
-    """How much a failed requirement matters; ``--fail-on`` picks the lowest that fails a run."""
+    """How much a failed requirement matters; ``--fail-on`` picks the lowest that fails a run.
+
+    ``regression`` is a policy, not a severity: with ``--baseline``, only a verdict worse than the
+    baseline's fails the run (its rank is above every severity, so no severity fails on its own).
+    """
 
     critical = "critical"
     major = "major"
     minor = "minor"
+    regression = "regression"
 
     @property
     def rank(self) -> int:
-        return {"critical": 3, "major": 2, "minor": 1}[self.value]
+        return {"regression": 4, "critical": 3, "major": 2, "minor": 1}[self.value]
 
 
 Task = Literal["auto", "binary", "regression"]
@@ -37,19 +43,27 @@ class RunConfig(BaseModel):
     target: str = Field(description="Column holding the true outcome.")
     profiles: list[str] = Field(min_length=1, description="Profile ids or YAML paths.")
     sensitive: list[str] = Field(default_factory=list, description="Sensitive attribute columns.")
-    model: Path | None = Field(default=None, description="Model file (skops).")
+    model: Path | None = Field(default=None, description="Model file (.skops, .onnx, .pkl/.joblib, XGBoost .ubj/.json, LightGBM .txt/.lgb) or package.module:function.")
     predictions: str | None = Field(default=None, description="Column of model predictions.")
     scores: str | None = Field(default=None, description="Column of model scores (probability of the positive label).")
     reference: Path | None = Field(default=None, description="Reference (training) data, CSV or Parquet, with the same columns.")
     features: list[str] | None = Field(default=None, description="Model input columns; default: what the model declares, else every other column.")
     positive_label: str | None = Field(default=None, description="The favourable label of the target.")
     task: Task = "auto"
-    trust_types: list[str] = Field(default_factory=list, description="skops types trusted for loading.")
-    trust_model: bool = Field(default=False, description="Trust every type the model file names.")
+    checklist: Path | None = Field(default=None, description="Checklist answers (YAML) from `conformance checklist init`.")
+    sets: list[str] = Field(
+        default_factory=list, description="Overrides [PROFILE/]REQUIREMENT.FIELD=VALUE, e.g. four-fifths.threshold.min=0.85."
+    )
+    model_card: Path | None = Field(default=None, description="Model card (YAML) from `conformance card init`, for documentation checks.")
+    trust_types: list[str] = Field(default_factory=list, description="Types (skops) or imports (pickle) trusted for loading.")
+    trust_model: bool = Field(default=False, description="Trust the model (needed for pickle, joblib and callables).")
     output: Path = Path("reports/run")
-    formats: list[Format] = Field(default_factory=lambda: [Format.json, Format.md])
+    formats: list[Format] = Field(default_factory=lambda: [Format.json, Format.md, Format.html])
     fail_on: Severity = Severity.major
     seed: int = 0
+    lang: Literal["en", "zh"] = Field(default="en", description="Language of the terminal summary and the reports.")
+    sign_key: Path | None = Field(default=None, description="Ed25519 private key (PEM) to sign the report with.")
+    baseline: Path | None = Field(default=None, description="An earlier report.json to compare with (for --fail-on regression).")
 
     @field_validator("positive_label", mode="before")
     @classmethod
@@ -62,6 +76,9 @@ class RunConfig(BaseModel):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+
+_CALLABLE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 
 def load_run_file(path: Path) -> dict:
@@ -79,7 +96,9 @@ def load_run_file(path: Path) -> dict:
     if not isinstance(loaded, dict):
         raise ConfigError(f"run file {path} must be a mapping of option: value")
     base = path.parent
-    for key in ("data", "model", "output", "reference"):
+    for key in ("data", "model", "output", "reference", "checklist", "model_card", "sign_key", "baseline"):
+        if key == "model" and isinstance(loaded.get(key), str) and _CALLABLE.match(loaded[key]):
+            continue  # package.module:function, not a path
         if isinstance(loaded.get(key), str) and not Path(loaded[key]).is_absolute():
             loaded[key] = str(base / loaded[key])
     profiles = loaded.get("profiles")

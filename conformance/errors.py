@@ -58,3 +58,7 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
         return f"did you mean '{best}'?"
     shown = ", ".join(choices[:12]) + (", …" if len(choices) > 12 else "")
     return f"valid names: {shown}" if choices else "there is nothing to choose from"
+
+
+class ReportError(ConformanceError):
+    """A report that cannot be read, rendered (no browser for the PDF) or compared."""

@@ -7,7 +7,7 @@ holds what differs between runs (time, duration). The JSON report is this model'
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +19,9 @@ SeverityName = Literal["critical", "major", "minor"]
 ThresholdOrigin = Literal["standard", "regulation", "tool-default", "provider-declared"]
 DecisionRule = Literal["point", "confidence"]
 CheckStatus = Literal["ok", "not_applicable", "error"]
+RequirementKind = Literal["automated", "checklist"]
+ChecklistAnswerValue = Literal["yes", "no", "partial", "not_applicable"]
+ClauseOutcome = Literal["satisfied", "failed", "open", "not_applicable"]
 
 
 class Format(str, Enum):
@@ -26,6 +29,9 @@ class Format(str, Enum):
 
     json = "json"
     md = "md"
+    html = "html"
+    pdf = "pdf"
+    junit = "junit"
 
 
 class _Frozen(BaseModel):
@@ -94,24 +100,79 @@ class Observation(_Frozen):
     reason: str | None = None
 
 
+class EvidenceRef(_Frozen):
+    """A piece of evidence attached to a checklist answer: a file (hashed) or a link."""
+
+    ref: str = Field(description="The path as given in the answers file, or a URL.")
+    sha256: str | None = Field(default=None, description="SHA-256 of the file; None for a link.")
+
+
+class ChecklistAnswer(_Frozen):
+    """The applicant's answer to a process question."""
+
+    answer: ChecklistAnswerValue
+    justification: str | None = None
+    evidence: list[EvidenceRef] = Field(default_factory=list)
+    answered_by: str
+    answered_at: str
+
+
 class RequirementResult(_Frozen):
-    """A requirement of a profile, judged."""
+    """A requirement of a profile, judged: automated (check, metric, threshold) or a checklist item."""
 
     profile: str
     id: str
+    kind: RequirementKind = "automated"
     clause: str
     title: str
+    title_zh: str | None = None
     principle: str
     severity: SeverityName
-    check: str
-    check_key: str
-    metric: str
+    check: str | None = Field(description="The check cited; None for a checklist item.")
+    check_key: str | None
+    metric: str | None
     threshold: Threshold | None
-    decision_rule: DecisionRule
+    decision_rule: DecisionRule | None
     verdict: Verdict
     reason: str
     observations: list[Observation] = Field(default_factory=list)
     remediation: str | None = None
+    question: str | None = Field(default=None, description="Question id of a checklist item.")
+    question_text: str | None = None
+    answer: ChecklistAnswer | None = Field(default=None, description="None while the question is unanswered (pending).")
+
+
+class OverrideRecord(_Frozen):
+    """One value of a requirement changed from what its profile (or parent profile) says."""
+
+    profile: str = Field(description="The profile of the run whose requirement changed.")
+    requirement: str
+    field: str = Field(description="Dotted path, e.g. 'threshold.min', 'params.min_group_size', 'severity'.")
+    old: Any = None
+    new: Any = None
+    source: str = Field(description="'profile:<id>' for an override in a profile, '--set' for the command line.")
+    justification: str | None = None
+
+
+class WaiverRecord(_Frozen):
+    """A requirement dropped from a run, and why."""
+
+    profile: str
+    requirement: str
+    clause: str
+    title: str
+    justification: str
+    approved_by: str | None = None
+    source: str
+
+
+class ClauseStatus(_Frozen):
+    """How the evidence of a run came out for one clause of one framework."""
+
+    clause: str
+    status: ClauseOutcome
+    requirements: list[str]
+    verdicts: list[Verdict]
 
 
 class ProfileSummary(_Frozen):
@@ -119,9 +180,15 @@ class ProfileSummary(_Frozen):
 
     id: str
     title: str
+    title_zh: str | None = None
     version: str
     source: str
     verdicts: dict[str, int]
+    annex_iii: list[str] = Field(default_factory=list, description="EU AI Act Annex III use cases selected.")
+    clauses: list[ClauseStatus] = Field(
+        default_factory=list,
+        description="Per clause cited: satisfied (all passed), failed, open (pending, inconclusive, error) or not_applicable.",
+    )
 
 
 class InputFile(_Frozen):
@@ -136,7 +203,7 @@ class Manifest(_Frozen):
 
     tool_version: str
     seed: int
-    command: list[str]
+    command: list[str] = Field(description="The `conformance run` command that reproduces this audit from its inputs.")
     inputs: list[InputFile]
     packages: dict[str, str]
 
@@ -163,6 +230,8 @@ class Evidence(_Frozen):
     requirements: list[RequirementResult]
     outcome: Outcome
     manifest: Manifest
+    overrides: list[OverrideRecord] = Field(default_factory=list, description="Every value changed from a profile's own.")
+    waivers: list[WaiverRecord] = Field(default_factory=list, description="Every requirement dropped, with its justification.")
 
 
 class RunInfo(_Frozen):
@@ -172,9 +241,40 @@ class RunInfo(_Frozen):
     duration_seconds: float
 
 
+class Signature(_Frozen):
+    """An Ed25519 signature of the canonical evidence bytes (sorted-key compact JSON of ``evidence``)."""
+
+    algorithm: Literal["ed25519"] = "ed25519"
+    evidence_sha256: str = Field(description="SHA-256 of the canonical evidence bytes.")
+    public_key: str = Field(description="The signer's raw public key, base64.")
+    fingerprint: str = Field(description="SHA-256 of the raw public key, hex: names the signer's key.")
+    signature: str = Field(description="The signature of the canonical evidence bytes, base64.")
+    signed_at: str
+
+
 class AuditResult(_Frozen):
     """The whole result of one audit."""
 
     schema_version: str = SCHEMA_VERSION
     evidence: Evidence
     run: RunInfo
+    signature: Signature | None = Field(default=None, description="Present when the run was signed (--sign-key).")
+
+
+def canonical_bytes(model: BaseModel) -> bytes:
+    """The canonical bytes of a model: its JSON with sorted keys, compact separators, UTF-8.
+
+    These bytes are what a signature covers and what the evidence hash is computed over; the
+    same data always gives the same bytes, however the JSON file was laid out.
+    """
+    import json
+
+    data = model.model_dump(mode="json")
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def evidence_sha256(evidence: Evidence) -> str:
+    """SHA-256 (hex) of the canonical evidence bytes: the hash a certificate shows."""
+    import hashlib
+
+    return hashlib.sha256(canonical_bytes(evidence)).hexdigest()

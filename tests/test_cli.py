@@ -179,7 +179,7 @@ def test_numeric_multiclass_target_for_binary_checks(cli, predictions_frame, tmp
     frame.to_csv(path, index=False)
     err = _bad(cli, tmp_path, "run", "--data", path, "--target", "level", "--predictions", "level",
                "--sensitive", "sex", "--profile", "eeoc-four-fifths")
-    assert "is a regression target, but the checks fairness.demographic_parity need a binary one" in err
+    assert "is a regression target, but the checks fairness.demographic_parity, fairness.disparate_impact need a binary one" in err
 
 
 def test_sensitive_column_with_one_group(cli, predictions_frame, tmp_path):
@@ -360,7 +360,7 @@ def test_profiles_validate_reports_file_line_and_field(cli, tmp_path):
         "    threshold: {min: 0.7, origin: provider-declared}\n"
     )
     ran = cli("profiles", "validate", good)
-    assert ran.code == 0 and "valid profile 'mine' with 2 requirements" in ran.out
+    assert ran.code == 0 and "valid profile 'mine' with 3 requirements" in ran.out
     bad = tmp_path / "bad.yaml"
     bad.write_text(good.read_text().replace("origin: provider-declared", "origin: vendor"))
     ran = cli("profiles", "validate", bad)

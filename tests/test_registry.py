@@ -33,7 +33,9 @@ def test_check_ids_are_stable_dotted_and_documented():
 def test_shipped_profiles_validate_and_cite_registered_checks(profile_id):
     loaded = load_profile(profile_id)
     assert loaded.profile.id == profile_id
-    for requirement in loaded.requirements:
+    for item in loaded.checklist:
+        assert item.question in loaded.questions, f"{profile_id}/{item.id} asks an unknown question"
+    for requirement in (r for r in loaded.candidates if r.kind == "automated"):
         check = REGISTRY[requirement.check]
         assert requirement.metric in check.metrics
         check.params.model_validate(requirement.params)
@@ -103,7 +105,7 @@ def test_failed_render_writes_nothing(tmp_path, predictions_frame, monkeypatch):
     api.save_reports(result, tmp_path, [Format.json])
     before = (tmp_path / "report.json").read_bytes()
 
-    def broken(_):
+    def broken(*_, **__):  # a renderer is render(result, lang=...)
         raise RuntimeError("renderer bug")
 
     monkeypatch.setitem(report.RENDERERS, Format.md, broken)

@@ -53,6 +53,7 @@ class AuditContext:
     predictor: Predictor | None = None
     model_features: list[str] = field(default_factory=list)
     reference: AuditData | None = None
+    model_card: dict | None = None
     _groupings: dict[bool, list[Grouping]] = field(default_factory=dict, repr=False)
 
     def groupings(self, intersections: bool = True) -> list[Grouping]:

@@ -241,6 +241,55 @@ def leakage(ctx: AuditContext, params: LeakageParams) -> list[Measurement]:
     ]
 
 
+class OverlapParams(CheckParams):
+    ignore_columns: tuple[str, ...] = Field((), description="Features left out of the comparison (row ids, timestamps).")
+
+
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns in one representation on both sides: numbers as float64 (1 and 1.0 are equal), the rest as strings."""
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            out[column] = values.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            out[column] = values.astype(object).where(values.notna(), None).astype("string")
+    return pd.DataFrame(out)
+
+
+def overlap(ctx: AuditContext, params: OverlapParams) -> list[Measurement]:
+    """Evaluation rows whose features also occur in the reference (training) data: their count and share.
+
+    Rows are compared on every feature (missing values compare equal, numbers by value
+    whatever their type), with 64-bit row hashes; the target is not compared, so a row
+    copied with another label still counts. ``overlap_rows`` counts the evaluation rows that
+    match some reference row; ``overlap_rate`` is their share of the evaluation rows. The
+    driver gives how many distinct reference rows are matched.
+
+    Why: a test set that shares rows with the training set measures memory rather than
+    generalisation: every performance and fairness figure of the audit is then optimistic.
+    """
+    reference = ctx.require_reference()
+    for column in params.ignore_columns:
+        if column not in ctx.data.features:
+            raise DataError(f"column '{column}' (in ignore_columns) is not a feature", did_you_mean(column, ctx.data.features))
+    features = [c for c in ctx.data.features if c not in params.ignore_columns]
+    if not features:
+        raise NotApplicable("no features to compare")
+    current = _row_hashes(_comparable(ctx.data.frame[features]))
+    known = _row_hashes(_comparable(reference.frame[features]))
+    shared = np.isin(current, known)
+    count = int(shared.sum())
+    matched = int(np.isin(known, current[shared]).sum()) if count else 0
+    check = "data.overlap"
+    note = f"compared on {len(features)} features; reference: {reference.rows:,} rows, evaluation: {ctx.data.rows:,} rows"
+    driver = f"{count:,} evaluation rows repeat {matched:,} reference rows" if count else None
+    return [
+        Measurement(check=check, metric="overlap_rows", value=float(count), driver=driver, note=note),
+        Measurement(check=check, metric="overlap_rate", value=count / ctx.data.rows, driver=driver, note=note),
+    ]
+
+
 CHECKS = [
     Check(
         id="data.completeness",
@@ -287,6 +336,18 @@ CHECKS = [
         remediation=(
             "Check when and how the driving feature is recorded: if it is known only after the "
             "outcome or derived from it, remove it and retrain."
+        ),
+    ),
+    Check(
+        id="data.overlap",
+        title="Overlap of evaluation and reference data",
+        measure=overlap,
+        params=OverlapParams,
+        metrics=("overlap_rows", "overlap_rate"),
+        tasks=frozenset({"binary", "regression"}),
+        remediation=(
+            "Remove the shared rows from the evaluation data (or split by entity, e.g. per person, "
+            "so that no one is in both) and measure again."
         ),
     ),
 ]

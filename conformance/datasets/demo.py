@@ -12,6 +12,7 @@ TARGET = "risk"
 SENSITIVE = ["sex", "age_group"]
 PROFILES = ["eu-ai-act-high-risk", "eeoc-four-fifths"]
 TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
+MODEL_FILE, TEST_FILE, TRAIN_FILE, CARD_FILE = "model.skops", "german_credit_test.csv", "german_credit_train.csv", "model-card.yaml"
 
 
 def train_demo_model(seed: int = 0) -> tuple[object, pd.DataFrame, pd.DataFrame]:
@@ -41,12 +42,22 @@ def train_demo_model(seed: int = 0) -> tuple[object, pd.DataFrame, pd.DataFrame]
 
 
 def write_demo_inputs(folder: Path, seed: int = 0) -> tuple[Path, Path]:
-    """Save the demo model (skops) and its test data (CSV) so ``conformance run`` can use them."""
+    """Save the demo model (skops), its test and training data (CSV) and its model card.
+
+    Returns the model and test-data paths; the training data (``TRAIN_FILE``, the reference of
+    shift and privacy checks) and the card (``CARD_FILE``) sit beside them.
+    """
+    import shutil
+    from importlib import resources
+
     import skops.io as sio
 
-    model, _, test = train_demo_model(seed)
+    model, train, test = train_demo_model(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    model_path, data_path = folder / "model.skops", folder / "german_credit_test.csv"
+    model_path, data_path = folder / MODEL_FILE, folder / TEST_FILE
     sio.dump(model, model_path)
     test.to_csv(data_path, index=False)
+    train.to_csv(folder / TRAIN_FILE, index=False)
+    with resources.as_file(resources.files("conformance.datasets") / "demo-model-card.yaml") as card:
+        shutil.copyfile(card, folder / CARD_FILE)
     return model_path, data_path

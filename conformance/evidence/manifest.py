@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 
 from conformance.result import InputFile, Manifest
@@ -21,12 +21,27 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+SHIPPED = "conformance.checklists"
+
+
+def recorded_path(path: Path) -> str:
+    """The path as the manifest records it: as given, except a file shipped with conformance, which is
+    named by its package (``package:conformance.checklists/base.yaml``) so the report does not carry
+    one machine's installation path and verifies on another (``verify --rerun`` finds it by role)."""
+    try:
+        shipped = Path(str(resources.files(SHIPPED))).resolve()
+        relative = Path(path).resolve().relative_to(shipped)
+    except (ModuleNotFoundError, TypeError, ValueError):
+        return str(path)
+    return f"package:{SHIPPED}/{relative.as_posix()}"
+
+
 def hash_input(role: str, path: Path) -> InputFile:
     """SHA-256 of a file, or of every file of a folder (a partitioned dataset) in sorted order."""
     path = Path(path)
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     if len(files) == 1 and files[0] == path:
-        return InputFile(role=role, path=str(path), sha256=sha256_file(path), bytes=path.stat().st_size)
+        return InputFile(role=role, path=recorded_path(path), sha256=sha256_file(path), bytes=path.stat().st_size)
     digest = hashlib.sha256()
     for file in files:
         digest.update(f"{file.relative_to(path)}\0{sha256_file(file)}\n".encode())

@@ -1,12 +1,19 @@
-"""Load a model file safely and wrap it as a :class:`Predictor`.
+"""Load a model safely and wrap it as a :class:`Predictor`.
 
 Model files are code. Each format has a loader in :data:`LOADERS`, chosen by file suffix; a new
 format slots in by adding one entry. The default for scikit-learn is skops, which lists the types
-a file would instantiate and refuses any that are not trusted.
+a file would instantiate and refuses any that are not trusted. ONNX files are data run by
+onnxruntime and need no trust. Pickle and joblib files load only with ``--trust-model``, after an
+opcode scan lists what they import and an allow-list refuses anything else not named with
+``--trust-type``. A ``package.module:function`` reference (with ``--trust-model``) makes a
+function the model. XGBoost and LightGBM native files load when those packages are installed.
+
+The formats, the trust flags and the callable contract are documented in ``docs/models.md``.
 """
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from conformance.errors import ModelError
-
+from conformance.errors import ConformanceError, ModelError
 
 @dataclass
 class Predictor:
@@ -24,6 +30,10 @@ class Predictor:
 
     estimator: Any
     description: str
+    source: Path | None = None
+    """The file whose hash stands for the model in the manifest (for a callable: its module)."""
+    imports: tuple[str, ...] = ()
+    """For a pickle or joblib file: every global it imports, as the opcode scan listed them."""
 
     @property
     def feature_names(self) -> list[str] | None:
@@ -40,18 +50,37 @@ class Predictor:
         return np.asarray(self._call("predict", features))
 
     def predict_scores(self, features: pd.DataFrame, positive: Any) -> np.ndarray | None:
-        """Probability of the positive label, or None when the model has no ``predict_proba``."""
-        if not hasattr(self.estimator, "predict_proba") or self.classes is None:
+        """Probability of the positive label, or None when the model gives no probabilities.
+
+        An estimator says it has none by lacking ``predict_proba`` or by a false
+        ``has_probabilities``. Its classes may be known only once it has run (an ONNX ZipMap, a
+        callable returning a DataFrame), so they are read after ``predict_proba``. A 1-D result is
+        already the positive label's probability (the callable contract).
+        """
+        if not hasattr(self.estimator, "predict_proba") or not getattr(self.estimator, "has_probabilities", True):
             return None
-        matches = [i for i, label in enumerate(self.classes) if str(label) == str(positive)]
-        if not matches:
+        if self.classes is not None and not self._index(self.classes, positive):
             return None
-        proba = np.asarray(self._call("predict_proba", features))
+        raw = self._call("predict_proba", features)
+        if raw is None:
+            return None
+        proba = np.asarray(raw)
+        if proba.ndim == 1:
+            return proba.astype(float)
+        matches = self._index(self.classes or [], positive)
+        if not matches or proba.ndim != 2:
+            return None
         return proba[:, matches[0]].astype(float)
+
+    @staticmethod
+    def _index(classes: list[Any], positive: Any) -> list[int]:
+        return [i for i, label in enumerate(classes) if str(label) == str(positive)]
 
     def _call(self, method: str, features: pd.DataFrame) -> Any:
         try:
             return getattr(self.estimator, method)(features)
+        except ConformanceError:
+            raise  # an adapter's own clear message (an ONNX input that does not match, …)
         except Exception as exc:  # the model is user code: any failure is a finding about it
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise ModelError(
@@ -60,11 +89,11 @@ class Predictor:
             ) from exc
 
 
-def wrap_estimator(estimator: Any, description: str | None = None) -> Predictor:
+def wrap_estimator(estimator: Any, description: str | None = None, **details: Any) -> Predictor:
     """Wrap an in-memory fitted estimator (the Python API's path)."""
     if not hasattr(estimator, "predict"):
         raise ModelError(f"{type(estimator).__name__} is not a model: it has no predict method")
-    return Predictor(estimator, description or type(estimator).__name__)
+    return Predictor(estimator, description or type(estimator).__name__, **details)
 
 
 def load_skops(path: Path, trusted: list[str], trust_all: bool) -> Predictor:
@@ -89,25 +118,128 @@ def load_skops(path: Path, trusted: list[str], trust_all: bool) -> Predictor:
         estimator = sio.load(path, trusted=untrusted)
     except Exception as exc:
         raise ModelError(f"cannot load {path}: {type(exc).__name__}: {exc}") from exc
-    return wrap_estimator(estimator, f"{type(estimator).__name__} ({path.name})")
+    return wrap_estimator(estimator, f"{type(estimator).__name__} ({path.name})", source=path)
+
+
+def load_onnx(path: Path, trusted: list[str], trust_all: bool) -> Predictor:
+    """Load an ONNX model with onnxruntime (an ONNX file is a graph, not code: no trust needed)."""
+    from conformance.io.onnx_model import OnnxModel
+
+    model = OnnxModel(path)
+    kind = "classifier" if model.has_probabilities or model.classes_ is not None else "model"
+    return Predictor(model, f"ONNX {kind} ({path.name})", source=path)
+
+
+def _shown(names: list[str] | tuple[str, ...], limit: int = 8) -> str:
+    names = ["an import the scan could not resolve" if n == "?.?" else n for n in names]
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def load_pickled(path: Path, trusted: list[str], trust_all: bool) -> Predictor:
+    """Load a pickle or joblib file: only with --trust-model, after the opcode scan clears it."""
+    from conformance.io import pickle_scan
+
+    try:
+        imports, needs_joblib = pickle_scan.scan_file(path)
+    except pickle_scan.ScanError as exc:
+        raise ModelError(
+            f"{path} is not a complete pickle ({exc})",
+            "save the model again, or check the file is complete",
+        ) from exc
+    if not trust_all:
+        raise ModelError(
+            f"{path} is a pickle, which runs code when loaded; it imports {_shown(imports) or 'nothing'}",
+            "pass --trust-model if you trust its source, or save the model with skops.io.dump",
+        )
+    refused = pickle_scan.verdict(imports, trusted).refused
+    if refused:
+        flags = " ".join(f"--trust-type {name}" for name in refused if name != "?.?")
+        raise ModelError(
+            f"{path} imports names outside the allow-list, refused even with --trust-model: {_shown(refused)}",
+            f"inspect them; if you trust them, pass {flags}" if flags else "re-save the model with a standard pickle protocol",
+        )
+    if needs_joblib:
+        try:
+            import joblib  # noqa: F401  (scikit-learn depends on it, so this is rarely missing)
+        except ImportError as exc:
+            raise ModelError(f"cannot load {path}: it is a joblib file and joblib is not installed", "pip install joblib") from exc
+    try:
+        loader = pickle_scan.load_joblib if needs_joblib else pickle_scan.load_pickle
+        estimator = loader(path, set(trusted))
+    except pickle.UnpicklingError as exc:
+        raise ModelError(f"{path} was refused while loading: {exc}", "name it with --trust-type if you trust it") from exc
+    except Exception as exc:
+        raise ModelError(f"cannot load {path}: {type(exc).__name__}: {exc}") from exc
+    kind = "joblib" if needs_joblib else "pickle"
+    return wrap_estimator(
+        estimator,
+        f"{type(estimator).__name__} ({path.name}, {kind}; {len(imports)} imports scanned)",
+        source=path,
+        imports=tuple(imports),
+    )
+
+
+def load_xgboost_file(path: Path, trusted: list[str], trust_all: bool) -> Predictor:
+    from conformance.io.native_models import is_xgboost_json, load_xgboost
+
+    if path.suffix.lower() == ".json" and not is_xgboost_json(path):
+        raise ModelError(
+            f"cannot load {path}: a .json model must be an XGBoost model (a JSON object starting with \"learner\")",
+            "for other frameworks export to ONNX",
+        )
+    model = load_xgboost(path)
+    return Predictor(model, f"XGBoost booster, {model.objective} ({path.name})", source=path)
+
+
+def load_lightgbm_file(path: Path, trusted: list[str], trust_all: bool) -> Predictor:
+    from conformance.io.native_models import load_lightgbm
+
+    model = load_lightgbm(path)
+    return Predictor(model, f"LightGBM booster, {model.objective} ({path.name})", source=path)
+
+
+def load_callable_model(spec: str, trust_all: bool) -> Predictor:
+    """A ``package.module:function`` reference: importing it runs its code, so it needs --trust-model."""
+    from conformance.io.callable_model import load_callable
+
+    if not trust_all:
+        raise ModelError(
+            f"--model {spec} names Python code, which runs when imported",
+            "pass --trust-model if you trust it",
+        )
+    model = load_callable(spec)
+    return Predictor(model, f"Python callable {spec}", source=model.source)
 
 
 Loader = Callable[[Path, list[str], bool], Predictor]
 
 LOADERS: dict[str, Loader] = {
     ".skops": load_skops,
+    ".onnx": load_onnx,
+    ".pkl": load_pickled,
+    ".pickle": load_pickled,
+    ".joblib": load_pickled,
+    ".ubj": load_xgboost_file,
+    ".json": load_xgboost_file,
+    ".txt": load_lightgbm_file,
+    ".lgb": load_lightgbm_file,
 }
 
 
-def load_model(path: Path, trusted: list[str] | None = None, trust_all: bool = False) -> Predictor:
-    """Load a model file with the loader its suffix names."""
+def load_model(path: Path | str, trusted: list[str] | None = None, trust_all: bool = False) -> Predictor:
+    """Load a model file with the loader its suffix names, or a ``package.module:function``."""
+    from conformance.io.callable_model import is_callable_spec
+
     path = Path(path)
+    if not path.is_file() and is_callable_spec(str(path)):
+        return load_callable_model(str(path), trust_all)
     if not path.is_file():
         raise ModelError(f"model file not found: {path}", "check the path given to --model")
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise ModelError(
             f"cannot load {path}: unknown model format '{path.suffix}'",
-            f"supported: {', '.join(sorted(LOADERS))}; or audit predictions only with --predictions COLUMN",
+            f"supported: {', '.join(sorted(LOADERS))}, or package.module:function; "
+            "or audit predictions only with --predictions COLUMN",
         )
     return loader(path, list(trusted or []), trust_all)

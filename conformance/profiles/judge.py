@@ -93,8 +93,10 @@ def judge(profile_id: str, requirement: Requirement, outcome: CheckOutcome, reme
     return RequirementResult(
         profile=profile_id,
         id=requirement.id,
+        kind="automated",
         clause=requirement.clause,
         title=requirement.title,
+        title_zh=requirement.title_zh,
         principle=requirement.principle,
         severity=requirement.severity,
         check=requirement.check,

@@ -5,7 +5,8 @@ Every error names the file, the line and the field, and suggests the closest val
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,19 +16,58 @@ from pydantic import ValidationError
 
 from conformance.checks import REGISTRY
 from conformance.errors import ProfileError, did_you_mean
-from conformance.profiles.schema import Profile, Requirement
+from conformance.profiles.overrides import apply_override
+from conformance.profiles.schema import (
+    REQUIREMENT_TAGS,
+    AnyRequirement,
+    ChecklistItem,
+    Override,
+    Profile,
+    Question,
+    QuestionBank,
+    Requirement,
+    Source,
+    ThresholdOverride,
+    ThresholdSpec,
+    Waiver,
+)
+from conformance.result import OverrideRecord, WaiverRecord
 
 SHIPPED_PACKAGE = "conformance.checklists"
+QUESTION_BANK = "_questions.yaml"
 
 
 @dataclass(frozen=True)
 class LoadedProfile:
-    """A validated profile, where it came from, and its requirements after ``extends``."""
+    """A validated profile, where it came from, and its requirements after ``extends``.
+
+    ``candidates`` are every requirement after extends, overrides and waivers; ``requirements``
+    are those that apply to the Annex III use cases selected (``annex_iii``).
+    """
 
     profile: Profile
     path: Path
-    requirements: tuple[Requirement, ...]
+    requirements: tuple[AnyRequirement, ...]
     chain: tuple[str, ...]  # ids from this profile up through what it extends
+    candidates: tuple[AnyRequirement, ...] = ()
+    questions: dict[str, Question] = field(default_factory=dict)  # of every candidate checklist item
+    annex_iii: tuple[str, ...] = ()
+    overrides: tuple[OverrideRecord, ...] = ()
+    waivers: tuple[WaiverRecord, ...] = ()
+
+    @property
+    def automated(self) -> list[Requirement]:
+        return [r for r in self.requirements if isinstance(r, Requirement)]
+
+    @property
+    def checklist(self) -> list[ChecklistItem]:
+        return [r for r in self.requirements if isinstance(r, ChecklistItem)]
+
+
+def select_use_cases(candidates: tuple[AnyRequirement, ...], annex_iii: tuple[str, ...]) -> tuple[AnyRequirement, ...]:
+    """The requirements that apply: those for every use case, and those for a selected one."""
+    chosen = set(annex_iii)
+    return tuple(r for r in candidates if not r.use_cases or chosen & set(r.use_cases))
 
 
 def shipped_profiles() -> dict[str, Path]:
@@ -36,8 +76,23 @@ def shipped_profiles() -> dict[str, Path]:
     return {
         Path(entry.name).stem: Path(str(entry))
         for entry in folder.iterdir()
-        if entry.name.endswith(".yaml")
+        if entry.name.endswith(".yaml") and not entry.name.startswith("_")
     }
+
+
+@lru_cache(maxsize=1)
+def question_bank() -> dict[str, Question]:
+    """The shared process questions, by stable id (``checklists/_questions.yaml``)."""
+    path = Path(str(resources.files(SHIPPED_PACKAGE) / QUESTION_BANK))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        bank = QuestionBank.model_validate(data)
+    except ValidationError as exc:  # a shipped file: a bug, not a user error
+        raise RuntimeError(f"{path}: {exc}") from exc
+    ids = [q.id for q in bank.questions]
+    if len(set(ids)) != len(ids):
+        raise RuntimeError(f"{path}: a question id appears twice")
+    return {q.id: q for q in bank.questions}
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
@@ -65,6 +120,28 @@ def _most_telling(exc: ValidationError) -> dict:
     return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
 
 
+_MODEL_AT = {
+    "source": Source,
+    "threshold": ThresholdSpec,
+    "questions": Question,
+    "waivers": Waiver,
+}
+
+
+def _model_at(loc: tuple[Any, ...]) -> type:
+    """The schema model whose field a misspelt key at ``loc`` should have been."""
+    names = [p for p in loc[:-1] if isinstance(p, str)]
+    if names[:1] == ["overrides"]:
+        return ThresholdOverride if "threshold" in names else Override
+    if names and names[-1] in _MODEL_AT:
+        return _MODEL_AT[names[-1]]
+    if "checklist" in names:
+        return ChecklistItem
+    if "requirements" in names:
+        return Requirement
+    return Profile
+
+
 def parse_profile(path: Path) -> Profile:
     """Read and validate one profile file (without resolving ``extends``)."""
     path = Path(path)
@@ -85,14 +162,15 @@ def parse_profile(path: Path) -> Profile:
         return Profile.model_validate(data)
     except ValidationError as exc:
         error = _most_telling(exc)
-        loc = tuple(error["loc"])
+        raw_loc = tuple(error["loc"])
+        loc = tuple(p for i, p in enumerate(raw_loc) if not (p in REQUIREMENT_TAGS and i and raw_loc[i - 1] != "overrides"))
         line = _line_of(node, loc)
-        field = ".".join(str(p) for p in loc) or "profile"
+        where = ".".join(str(p) for p in loc) or "profile"
         hint = None
         if error["type"] == "extra_forbidden":
-            model = Requirement if "requirements" in loc else Profile
-            hint = did_you_mean(str(loc[-1]), model.model_fields)
-        raise ProfileError(f"profile {path}:{line}: {field}: {error['msg']}", hint) from exc
+            hint = did_you_mean(str(loc[-1]), _model_at(raw_loc).model_fields)
+        message = error["msg"].removeprefix("Value error, ")
+        raise ProfileError(f"profile {path}:{line}: {where}: {message}", hint) from exc
 
 
 def _locate(ref: str) -> Path:
@@ -106,8 +184,17 @@ def _locate(ref: str) -> Path:
 
 
 def _validate_against_registry(profile: Profile, path: Path) -> None:
+    bank = question_bank()
+    own = {q.id for q in profile.questions}
     for requirement in profile.requirements:
         where = f"profile {path}: requirement '{requirement.id}'"
+        if isinstance(requirement, ChecklistItem):
+            if requirement.question not in bank and requirement.question not in own:
+                raise ProfileError(
+                    f"{where} asks unknown question '{requirement.question}'",
+                    did_you_mean(requirement.question, [*bank, *own]),
+                )
+            continue
         check = REGISTRY.get(requirement.check)
         if check is None:
             raise ProfileError(f"{where} cites unknown check '{requirement.check}'", did_you_mean(requirement.check, REGISTRY))
@@ -126,20 +213,69 @@ def _validate_against_registry(profile: Profile, path: Path) -> None:
 
 
 def load_profile(ref: str, _stack: tuple[str, ...] = ()) -> LoadedProfile:
-    """Load a profile by shipped id or path, resolving ``extends`` (parents first, child wins)."""
+    """Load a profile by shipped id or path, resolving ``extends`` (parents first, child wins),
+    then its overrides and waivers, then its Annex III use-case selection."""
     path = _locate(ref)
     profile = parse_profile(path)
     if profile.id in _stack:
         cycle = " → ".join([*_stack, profile.id])
         raise ProfileError(f"profile {path}: cyclic extends: {cycle}", "remove one of the extends links")
     _validate_against_registry(profile, path)
-    merged: dict[str, Requirement] = {}
+    merged: dict[str, AnyRequirement] = {}
+    questions: dict[str, Question] = {}
+    overrides: list[OverrideRecord] = []
+    waivers: list[WaiverRecord] = []
+    annex_iii: list[str] = []
     chain = [profile.id]
     for parent_ref in profile.extends:
         if parent_ref.endswith((".yaml", ".yml")) and not Path(parent_ref).is_absolute():
             parent_ref = str(path.parent / parent_ref)
         parent = load_profile(parent_ref, (*_stack, profile.id))
         chain.extend(parent.chain)
-        merged.update({r.id: r for r in parent.requirements})
-    merged.update({r.id: r for r in profile.requirements})
-    return LoadedProfile(profile=profile, path=path, requirements=tuple(merged.values()), chain=tuple(chain))
+        merged.update({r.id: r for r in parent.candidates})
+        questions.update(parent.questions)
+        annex_iii.extend(parent.annex_iii)
+        overrides.extend(o.model_copy(update={"profile": profile.id}) for o in parent.overrides)
+        waivers.extend(w.model_copy(update={"profile": profile.id}) for w in parent.waivers)
+    for requirement in profile.requirements:
+        if requirement.id in merged:
+            overrides.append(
+                OverrideRecord(profile=profile.id, requirement=requirement.id, field="*", old=merged[requirement.id].clause,
+                               new=requirement.clause, source=f"profile:{profile.id}",
+                               justification="requirement redefined with the same id")
+            )
+        merged[requirement.id] = requirement
+    bank = question_bank()
+    own = {q.id: q for q in profile.questions}
+    for item in merged.values():
+        if isinstance(item, ChecklistItem) and item.question not in questions:
+            questions[item.question] = own.get(item.question) or bank[item.question]
+    for target, override in profile.overrides.items():
+        if target not in merged:
+            raise ProfileError(f"profile {path}: override of unknown requirement '{target}'", did_you_mean(target, merged))
+        merged[target], records = apply_override(merged[target], override, profile.id, f"profile:{profile.id}", path)
+        overrides.extend(records)
+    for waiver in profile.waivers:
+        dropped = merged.pop(waiver.requirement, None)
+        if dropped is None:
+            raise ProfileError(
+                f"profile {path}: waiver of unknown requirement '{waiver.requirement}'", did_you_mean(waiver.requirement, merged)
+            )
+        waivers.append(
+            WaiverRecord(profile=profile.id, requirement=dropped.id, clause=dropped.clause, title=dropped.title,
+                         justification=waiver.justification, approved_by=waiver.approved_by, source=f"profile:{profile.id}")
+        )
+    selected = tuple(dict.fromkeys([*annex_iii, *profile.annex_iii]))
+    candidates = tuple(merged.values())
+    requirements = select_use_cases(candidates, selected)
+    return LoadedProfile(
+        profile=profile,
+        path=path,
+        requirements=requirements,
+        chain=tuple(chain),
+        candidates=candidates,
+        questions=questions,
+        annex_iii=selected,
+        overrides=tuple(overrides),
+        waivers=tuple(waivers),
+    )

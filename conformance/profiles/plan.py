@@ -1,7 +1,9 @@
-"""The plan of an audit: each (check, parameters) pair that the requirements cite, once.
+"""The plan of an audit: each (check, parameters) pair that the requirements cite, once, and
+each process question the checklist items ask, once.
 
 Whatever the number of profiles and clauses citing the same check with the same parameters, it
-is computed once and its measurements are shared. The crosswalk view derives from this plan.
+is computed once and its measurements are shared; a question shared by many clauses is answered
+once. The crosswalk view derives from this plan.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from conformance.checks import REGISTRY
 from conformance.checks.base import Check, CheckParams
 from conformance.profiles.loader import LoadedProfile
-from conformance.profiles.schema import Requirement
+from conformance.profiles.schema import ChecklistItem, Question, Requirement
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,14 @@ class Plan:
     profiles: list[LoadedProfile]
     tasks: dict[str, Task] = field(default_factory=dict)
     cited: list[tuple[LoadedProfile, Requirement, str]] = field(default_factory=list)
+    asked: list[tuple[LoadedProfile, ChecklistItem]] = field(default_factory=list)
+    questions: dict[str, Question] = field(default_factory=dict)
+
+    def evidence_of(self, loaded: LoadedProfile, requirement: Requirement | ChecklistItem) -> str:
+        """What serves a requirement: its task key, or ``question:ID`` for a checklist item."""
+        if isinstance(requirement, ChecklistItem):
+            return f"question:{requirement.question}"
+        return next(k for p, r, k in self.cited if p is loaded and r is requirement)
 
     @property
     def tasks_needing(self) -> set[str]:
@@ -45,6 +55,10 @@ def build_plan(profiles: list[LoadedProfile]) -> Plan:
     plan = Plan(profiles=profiles)
     for loaded in profiles:
         for requirement in loaded.requirements:
+            if isinstance(requirement, ChecklistItem):
+                plan.asked.append((loaded, requirement))
+                plan.questions.setdefault(requirement.question, loaded.questions[requirement.question])
+                continue
             check = REGISTRY[requirement.check]
             params = check.params.model_validate(requirement.params)
             key = task_key(check.id, params)

@@ -1,12 +1,42 @@
-"""The schema of a standard profile (YAML). Unknown keys are refused everywhere."""
+"""The schema of a standard profile (YAML). Unknown keys are refused everywhere.
+
+A profile holds requirements of two kinds:
+
+* **automated** requirements cite a check, one of its metrics and a threshold (``check:`` given);
+* **checklist** items ask a process question the applicant answers (``question:`` given): the
+  question text lives in the shared question bank (``checklists/_questions.yaml``) or in the
+  profile's own ``questions:``, under a stable id, so one answer serves every clause that asks it.
+
+A profile that ``extends`` another may change what it inherits: ``overrides`` (threshold,
+severity, decision rule, check parameters) and ``waivers`` (drop a requirement, with a
+justification). Both are recorded in the report.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from conformance.result import DecisionRule, SeverityName, ThresholdOrigin
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+QUESTION_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+
+# EU AI Act Annex III areas a profile can select (the point of Annex III in brackets).
+AnnexIIIUseCase = Literal[
+    "biometrics",  # 1
+    "critical-infrastructure",  # 2
+    "education",  # 3
+    "employment",  # 4
+    "essential-services",  # 5(a) public assistance benefits and services
+    "creditworthiness",  # 5(b)
+    "insurance",  # 5(c) life and health insurance pricing
+    "emergency-services",  # 5(d)
+    "law-enforcement",  # 6
+    "migration",  # 7
+    "justice",  # 8
+]
 
 
 class _Strict(BaseModel):
@@ -40,44 +70,143 @@ class ThresholdSpec(_Strict):
         return self
 
 
-class Requirement(_Strict):
-    """One clause of a standard, tested by one metric of one check."""
-
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+class _RequirementBase(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
     clause: str = Field(description="The clause cited, exactly as the source numbers it.")
     title: str = Field(description="What the clause asks, paraphrased.")
+    title_zh: str | None = Field(default=None, description="The title in Chinese, for zh reports.")
     principle: str = Field(description="fairness, transparency, robustness, accuracy, …")
     severity: SeverityName = "major"
+    use_cases: list[AnnexIIIUseCase] = Field(
+        default_factory=list,
+        description="Only when the profile selects one of these EU AI Act Annex III use cases (annex_iii).",
+    )
+
+
+class Requirement(_RequirementBase):
+    """An automated requirement: one metric of one check against a threshold."""
+
     check: str
     params: dict[str, Any] = Field(default_factory=dict)
     metric: str
     threshold: ThresholdSpec
     decision_rule: DecisionRule = "point"
 
+    @property
+    def kind(self) -> str:
+        return "automated"
+
+
+class ChecklistItem(_RequirementBase):
+    """A process requirement: a question (by its stable id) that the applicant answers."""
+
+    question: str = Field(pattern=QUESTION_ID_PATTERN, description="Id of a question in the bank or in questions:.")
+    guidance: str | None = Field(default=None, description="What evidence answers it for this clause.")
+
+    @property
+    def kind(self) -> str:
+        return "checklist"
+
+
+def _requirement_kind(data: Any) -> str:
+    if isinstance(data, dict):
+        return "checklist" if "question" in data else "automated"
+    return "checklist" if isinstance(data, ChecklistItem) else "automated"
+
+
+AnyRequirement = Annotated[
+    Union[Annotated[Requirement, Tag("automated")], Annotated[ChecklistItem, Tag("checklist")]],
+    Discriminator(_requirement_kind),
+]
+REQUIREMENT_TAGS = ("automated", "checklist")
+
+
+class Question(_Strict):
+    """A process question, asked once however many clauses of however many profiles need it."""
+
+    id: str = Field(pattern=QUESTION_ID_PATTERN)
+    text: str
+    text_zh: str | None = None
+    guidance: str | None = Field(default=None, description="What a good answer shows, and what evidence to attach.")
+
+
+class QuestionBank(_Strict):
+    """The shared question bank shipped beside the profiles."""
+
+    questions: list[Question]
+
+
+class ThresholdOverride(_Strict):
+    """New bounds (or origin, note) for an inherited threshold; unset keys keep their value."""
+
+    min: float | None = None
+    max: float | None = None
+    origin: ThresholdOrigin | None = None
+    note: str | None = None
+
+
+class Override(_Strict):
+    """Changes to an inherited requirement. A changed bound without an origin becomes provider-declared."""
+
+    threshold: ThresholdOverride | None = None
+    severity: SeverityName | None = None
+    decision_rule: DecisionRule | None = None
+    params: dict[str, Any] | None = Field(default=None, description="Merged into the check's parameters.")
+    justification: str | None = None
+
+
+class Waiver(_Strict):
+    """Drop an inherited requirement; the justification is recorded in every report."""
+
+    requirement: str
+    justification: str = Field(min_length=10, description="Why the requirement does not apply or is accepted as is.")
+    approved_by: str | None = None
+
 
 class Profile(_Strict):
-    """A standard profile: requirements judged against the checks they cite."""
+    """A standard profile: requirements judged against checks, and process questions."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
+    title_zh: str | None = None
     version: str
     source: Source
     extends: list[str] = Field(default_factory=list)
     description: str | None = None
-    requirements: list[Requirement] = Field(default_factory=list)
+    annex_iii: list[AnnexIIIUseCase] = Field(
+        default_factory=list, description="EU AI Act Annex III use cases selected: adds the requirements they need."
+    )
+    questions: list[Question] = Field(default_factory=list, description="Questions of this profile not in the bank.")
+    requirements: list[AnyRequirement] = Field(default_factory=list)
+    overrides: dict[str, Override] = Field(default_factory=dict, description="Requirement id → changes.")
+    waivers: list[Waiver] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
     def _extends_as_list(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("extends"), str):
-            data = {**data, "extends": [data["extends"]]}
+        if isinstance(data, dict):
+            for key in ("extends", "annex_iii"):
+                if isinstance(data.get(key), str):
+                    data = {**data, key: [data[key]]}
         return data
 
+    @field_validator("overrides")
+    @classmethod
+    def _overrides_change_something(cls, value: dict[str, Override]) -> dict[str, Override]:
+        for key, override in value.items():
+            if not override.model_dump(exclude_none=True, exclude={"justification"}):
+                raise ValueError(f"override of '{key}' changes nothing")
+        return value
+
     @model_validator(mode="after")
-    def _unique_requirement_ids(self) -> Profile:
-        seen: set[str] = set()
-        for requirement in self.requirements:
-            if requirement.id in seen:
-                raise ValueError(f"requirement id '{requirement.id}' appears twice")
-            seen.add(requirement.id)
+    def _unique_ids(self) -> Profile:
+        for what, ids in (("requirement", [r.id for r in self.requirements]), ("question", [q.id for q in self.questions])):
+            seen: set[str] = set()
+            for item in ids:
+                if item in seen:
+                    raise ValueError(f"{what} id '{item}' appears twice")
+                seen.add(item)
+        waived = [w.requirement for w in self.waivers]
+        if len(set(waived)) != len(waived):
+            raise ValueError("a requirement is waived twice")
         return self

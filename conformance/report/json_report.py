@@ -7,8 +7,9 @@ import json
 from conformance.result import AuditResult
 
 
-def render_json(result: AuditResult) -> str:
-    return result.model_dump_json(indent=2) + "\n"
+def render_json(result: AuditResult, lang: str = "en") -> str:
+    """The report as JSON; ``lang`` is accepted for a uniform renderer signature and ignored."""
+    return result.model_dump_json(indent=2, exclude_none=False) + "\n"
 
 
 def result_schema() -> str:

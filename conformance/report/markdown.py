@@ -2,107 +2,153 @@
 
 from __future__ import annotations
 
-from conformance.report.words import OUTCOME_WORDS, ORIGIN_WORDS, VERDICT_WORDS, fmt, threshold_text
-from conformance.result import AuditResult, CheckOutcome, Measurement, RequirementResult
+from conformance.report.i18n import DEFAULT, Words
+from conformance.report.words import FINDINGS, ci_text, fmt
+from conformance.result import AuditResult, CheckOutcome, Measurement, RequirementResult, evidence_sha256
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _observed(requirement: RequirementResult) -> str:
+def _observed(requirement: RequirementResult, t: Words) -> str:
+    if requirement.kind == "checklist":
+        return t(f"answer.{requirement.answer.answer}") if requirement.answer else t("text.unanswered")
     parts = []
     for obs in requirement.observations:
         text = fmt(obs.value)
         if obs.ci is not None and obs.ci.low is not None:
-            text += f" [{fmt(obs.ci.low)}, {fmt(obs.ci.high)}]"
+            text += " " + ci_text(obs.ci.low, obs.ci.high)
         parts.append(f"{obs.attribute}: {text}" if obs.attribute else text)
     return "; ".join(parts) or "—"
 
 
-def _requirement_rows(requirements: list[RequirementResult]) -> list[str]:
+def _requirement_rows(requirements: list[RequirementResult], t: Words) -> list[str]:
     rows = [
-        "| requirement | clause | severity | verdict | metric | observed [CI] | threshold (origin) |",
+        "| " + " | ".join(t(f"column.{c}") for c in ("requirement", "clause", "severity", "verdict", "metric", "observed", "threshold"))
+        + " |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in requirements:
         threshold = "—"
         if r.threshold is not None:
-            threshold = f"{threshold_text(r.threshold.min, r.threshold.max)} ({r.threshold.origin})"
+            threshold = f"{t.threshold(r.threshold.min, r.threshold.max)} ({r.threshold.origin})"
+        metric = r.metric or (r.question or "—")
         rows.append(
-            f"| {_cell(r.title)} | {_cell(r.clause)} | {r.severity} | **{VERDICT_WORDS[r.verdict]}** | "
-            f"{r.metric} | {_cell(_observed(r))} | {threshold} |"
+            f"| {_cell(t.requirement_title(r))} | {_cell(r.clause)} | {t.severity(r.severity)} | **{t.verdict(r.verdict)}** | "
+            f"{_cell(metric)} | {_cell(_observed(r, t))} | {_cell(threshold)} |"
         )
     return rows
 
 
-def _group_table(measurement: Measurement) -> list[str]:
-    rows = ["| group | n | value | CI |", "|---|---:|---:|---|"]
+def _group_table(measurement: Measurement, t: Words) -> list[str]:
+    rows = [f"| {t('column.group')} | {t('column.n')} | {t('column.value')} | {t('column.ci')} |", "|---|---:|---:|---|"]
     for g in measurement.groups:
-        ci = f"[{fmt(g.ci.low)}, {fmt(g.ci.high)}]" if g.ci and g.ci.low is not None else "—"
-        rows.append(f"| {_cell(g.group)} | {g.n} | {fmt(g.value)} | {ci} |")
+        ci = ci_text(g.ci.low, g.ci.high) if g.ci else ""
+        rows.append(f"| {_cell(g.group)} | {g.n} | {fmt(g.value)} | {ci or '—'} |")
     return rows
 
 
-def _check_section(outcome: CheckOutcome) -> list[str]:
-    lines = [f"### {outcome.title} (`{outcome.key}`)", ""]
+def group_key(m: Measurement) -> str:
+    """Two measurements with the same groups and values show one table (a difference and a ratio share groups)."""
+    return f"{m.attribute}:{[(g.group, g.value) for g in m.groups]}"
+
+
+def _check_section(outcome: CheckOutcome, t: Words) -> list[str]:
+    lines = [f"### {_cell(outcome.title)} (`{outcome.key}`)", ""]
     if outcome.status != "ok":
-        return [*lines, f"{outcome.status.replace('_', ' ')}: {outcome.reason}", ""]
-    lines += ["| metric | attribute | value | CI | note |", "|---|---|---:|---|---|"]
+        return [*lines, f"{t('check_status.' + outcome.status)}: {outcome.reason}", ""]
+    cols = ("metric", "attribute", "value", "ci", "note")
+    lines += ["| " + " | ".join(t(f"column.{c}") for c in cols) + " |", "|---|---|---:|---|---|"]
     for m in outcome.measurements:
-        ci = f"[{fmt(m.ci.low)}, {fmt(m.ci.high)}] ({m.ci.level:.0%})" if m.ci and m.ci.low is not None else "—"
+        ci = f"{ci_text(m.ci.low, m.ci.high)} ({m.ci.level:.0%})" if m.ci and m.ci.low is not None else "—"
         note = "; ".join(x for x in (m.driver, m.note, *m.excluded_groups) if x)
-        lines.append(f"| {m.metric} | {m.attribute or '—'} | {fmt(m.value)} | {ci} | {_cell(note)} |")
+        lines.append(f"| {m.metric} | {_cell(m.attribute or '—')} | {fmt(m.value)} | {ci} | {_cell(note)} |")
     lines.append("")
     shown: set[str] = set()
     for m in outcome.measurements:
-        label = f"{m.attribute}:{m.groups and m.groups[0].group}:{[g.value for g in m.groups]}"
-        if m.groups and label not in shown:
-            shown.add(label)
-            lines += [f"Per-group values for **{m.attribute}** ({m.metric}):", "", *_group_table(m), ""]
+        if m.groups and group_key(m) not in shown:
+            shown.add(group_key(m))
+            lines += [t("text.per_group", attribute=f"**{m.attribute or t('text.overall')}**", metric=m.metric) + ":", "",
+                      *_group_table(m, t), ""]
     return lines
 
 
-def render_markdown(result: AuditResult) -> str:
+def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
+    t = Words(lang)
     ev = result.evidence
     s = ev.subject
+    data = t("text.data_line", rows=s.rows, target=f"`{s.target}`")
+    if s.positive_label is not None:
+        data += t("sep.comma") + t("text.positive_label", label=f"`{s.positive_label}`")
+    data += t("sep.semicolon") + t("text.task", task=s.task)
+    signer = t("field.not_signed")
+    if result.signature is not None:
+        signer = t("field.key_fingerprint", fingerprint=f"`{result.signature.fingerprint}`")
     lines = [
-        "# Conformance report",
+        f"# {t('title.report')}",
         "",
-        f"**Outcome: {OUTCOME_WORDS[ev.outcome]}**",
+        f"**{t('field.outcome')}: {t.outcome(ev.outcome)}**",
         "",
-        f"- Model: {s.model}" + (" (predictions supplied in the data)" if s.predictions_only else ""),
-        f"- Data: {s.rows} rows; target `{s.target}`"
-        + (f", positive label `{s.positive_label}`" if s.positive_label is not None else "")
-        + f"; task: {s.task}",
-        f"- Sensitive attributes: {', '.join(f'`{a}`' for a in s.sensitive) or 'none'}",
-        f"- Profiles: {', '.join(f'{p.title} ({p.id} {p.version})' for p in ev.profiles)}",
-        f"- Run: {result.run.started_at}, seed {ev.manifest.seed}, conformance {ev.manifest.tool_version}",
+        f"- {t('field.model')}: {s.model}" + (f" {t('text.predictions_only')}" if s.predictions_only else ""),
+        f"- {t('field.data')}: {data}",
+        f"- {t('field.sensitive')}: {', '.join(f'`{a}`' for a in s.sensitive) or t('field.none')}",
+        f"- {t('field.profiles')}: {', '.join(f'{t.profile_title(p)} ({p.id} {p.version})' for p in ev.profiles)}",
+        f"- {t('field.run')}: " + t("text.run_line", date=result.run.started_at, seed=ev.manifest.seed, version=ev.manifest.tool_version),
+        f"- {t('field.evidence_hash')}: `{evidence_sha256(ev)}`",
+        f"- {t('field.signer')}: {signer}",
         "",
     ]
     for profile in ev.profiles:
         requirements = [r for r in ev.requirements if r.profile == profile.id]
-        counts = ", ".join(f"{n} {VERDICT_WORDS[v]}" for v, n in profile.verdicts.items() if n)
-        lines += [f"## {profile.title}", "", f"Source: {profile.source}. Verdicts: {counts}.", ""]
-        lines += _requirement_rows(requirements)
-        lines.append("")
-    findings = [r for r in ev.requirements if r.verdict in ("fail", "error", "inconclusive")]
+        counts = ", ".join(f"{n} {t.verdict(v)}" for v, n in profile.verdicts.items() if n)
+        lines += [f"## {_cell(t.profile_title(profile))}", "", f"{t('field.source')}: {profile.source}. {t('field.verdicts')}: {counts}."]
+        if profile.clauses:
+            clause_counts: dict[str, int] = {}
+            for c in profile.clauses:
+                clause_counts[c.status] = clause_counts.get(c.status, 0) + 1
+            lines.append(f"{t('field.clauses')}: " + ", ".join(f"{n} {t('clause_status.' + k)}" for k, n in clause_counts.items()) + ".")
+        lines += ["", *_requirement_rows(requirements, t), ""]
+    findings = [r for r in ev.requirements if r.verdict in FINDINGS]
     if findings:
-        lines += ["## What to look at", ""]
+        lines += [f"## {t('title.findings')}", ""]
         for r in findings:
-            lines.append(f"- **{VERDICT_WORDS[r.verdict]}** {r.profile} / {r.clause} — {r.title}: {r.reason}")
+            lines.append(f"- **{t.verdict(r.verdict)}** {r.profile} / {r.clause} — {t.requirement_title(r)}: {r.reason}")
             if r.remediation:
-                lines.append(f"  - To fix: {r.remediation}")
+                lines.append(f"  - {t('text.to_fix')}: {r.remediation}")
         lines.append("")
     origins = sorted({r.threshold.origin for r in ev.requirements if r.threshold})
     if origins:
-        lines += ["Threshold origins: " + "; ".join(f"*{o}*: {ORIGIN_WORDS[o]}" for o in origins) + ".", ""]
-    lines += ["## Measurements", ""]
+        lines += [t("text.threshold_origins") + ": " + "; ".join(f"*{o}*: {t.origin(o)}" for o in origins) + ".", ""]
+    checklist = [r for r in ev.requirements if r.kind == "checklist"]
+    if checklist:
+        lines += [f"## {t('title.checklist')}", "",
+                  f"| {t('column.question')} | {t('column.answer')} | {t('text.justification')} | {t('text.evidence_files')} |",
+                  "|---|---|---|---|"]
+        for r in checklist:
+            a = r.answer
+            files = ", ".join(f"`{e.ref}`" + (f" ({e.sha256[:12]}…)" if e.sha256 else "") for e in a.evidence) if a else ""
+            lines.append(
+                f"| {_cell(r.question_text or r.question or r.title)} | "
+                f"{t('answer.' + a.answer) if a else t('text.unanswered')} | {_cell(a.justification or '') if a else ''} | {_cell(files)} |"
+            )
+        lines.append("")
+    if ev.overrides or ev.waivers:
+        lines += [f"## {t('title.customisations')}", ""]
+        for o in ev.overrides:
+            lines.append(f"- {t('title.overrides')}: {o.profile}/{o.requirement} `{o.field}`: {o.old} → {o.new} ({o.source})"
+                         + (f" — {o.justification}" if o.justification else ""))
+        for w in ev.waivers:
+            lines.append(f"- {t('title.waivers')}: {w.profile}/{w.requirement} ({w.clause}): {w.justification}"
+                         + (f" — {t('text.approved_by', who=w.approved_by)}" if w.approved_by else ""))
+        lines.append("")
+    lines += [f"## {t('title.measurements')}", ""]
     for outcome in ev.checks:
-        lines += _check_section(outcome)
-    lines += ["## Manifest", "", "| input | path | SHA-256 | bytes |", "|---|---|---|---:|"]
+        lines += _check_section(outcome, t)
+    lines += [f"## {t('title.manifest')}", "",
+              f"| {t('column.input')} | {t('column.path')} | {t('column.sha256')} | {t('column.bytes')} |", "|---|---|---|---:|"]
     for item in ev.manifest.inputs:
         lines.append(f"| {item.role} | `{item.path}` | `{item.sha256}` | {item.bytes} |")
-    lines += ["", "Command: `" + " ".join(ev.manifest.command) + "`", ""]
-    lines.append("Packages: " + ", ".join(f"{k} {v}" for k, v in sorted(ev.manifest.packages.items())))
+    lines += ["", f"{t('field.command')}: `" + " ".join(ev.manifest.command) + "`", ""]
+    lines.append(f"{t('field.packages')}: " + ", ".join(f"{k} {v}" for k, v in sorted(ev.manifest.packages.items())))
     return "\n".join(lines) + "\n"

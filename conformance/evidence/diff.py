@@ -1,0 +1,133 @@
+"""Compare two reports: verdict changes, metric moves beyond their confidence intervals, regressions.
+
+A **regression** is a requirement whose verdict got worse: it passed (or did not apply) and now
+does not pass, or it was open (inconclusive, pending) and now fails or errors; a requirement new
+in the later report counts when it fails or errors. Metric moves are reported, never gating on
+their own: a move is *beyond its CI* when the new value lies outside the baseline's interval.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from conformance.result import AuditResult, Measurement
+
+RANK = {"pass": 0, "not_applicable": 0, "pending": 1, "inconclusive": 1, "fail": 2, "error": 2}
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    profile: str
+    requirement: str
+    clause: str
+    old: str | None
+    new: str | None
+    regression: bool
+
+    @property
+    def kind(self) -> str:
+        if self.old is None:
+            return "added"
+        if self.new is None:
+            return "removed"
+        return "regression" if self.regression else ("improvement" if RANK[self.new] < RANK[self.old] else "change")
+
+
+@dataclass(frozen=True)
+class MetricMove:
+    check: str
+    metric: str
+    attribute: str | None
+    old: float
+    new: float
+    old_ci: tuple[float, float]
+
+    @property
+    def delta(self) -> float:
+        return self.new - self.old
+
+
+@dataclass
+class ReportDiff:
+    old_outcome: str
+    new_outcome: str
+    verdicts: list[VerdictChange] = field(default_factory=list)
+    moves: list[MetricMove] = field(default_factory=list)
+
+    @property
+    def regressions(self) -> list[VerdictChange]:
+        return [c for c in self.verdicts if c.regression]
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["regressions"] = len(self.regressions)
+        for item, change in zip(data["verdicts"], self.verdicts):
+            item["kind"] = change.kind
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _measurements(result: AuditResult) -> dict[tuple[str, str, str | None], Measurement]:
+    return {(c.key, m.metric, m.attribute): m for c in result.evidence.checks for m in c.measurements}
+
+
+def diff_reports(old: AuditResult, new: AuditResult) -> ReportDiff:
+    """What changed from ``old`` (the baseline) to ``new``."""
+    result = ReportDiff(old.evidence.outcome, new.evidence.outcome)
+    before = {(r.profile, r.id): r for r in old.evidence.requirements}
+    after = {(r.profile, r.id): r for r in new.evidence.requirements}
+    for key in [*before, *(k for k in after if k not in before)]:
+        a, b = before.get(key), after.get(key)
+        old_v, new_v = (a.verdict if a else None), (b.verdict if b else None)
+        if old_v == new_v:
+            continue
+        if b is None:
+            regression = False
+        elif a is None:
+            regression = RANK[new_v] == 2
+        else:
+            regression = RANK[new_v] > RANK[old_v]
+        clause = (b or a).clause
+        result.verdicts.append(VerdictChange(key[0], key[1], clause, old_v, new_v, regression))
+    later = _measurements(new)
+    for key, m in _measurements(old).items():
+        n = later.get(key)
+        if n is None or m.value is None or n.value is None or m.ci is None or m.ci.low is None or m.ci.high is None:
+            continue
+        if not m.ci.low <= n.value <= m.ci.high:
+            result.moves.append(MetricMove(key[0], key[1], key[2], m.value, n.value, (m.ci.low, m.ci.high)))
+    return result
+
+
+def diff_text(diff: ReportDiff, markdown: bool = False) -> str:
+    """The diff for people: a terminal listing, or Markdown for a pull-request comment."""
+    lines = []
+    head = "## Conformance diff" if markdown else "Conformance diff"
+    outcome = f"outcome: {diff.old_outcome} → {diff.new_outcome}" if diff.old_outcome != diff.new_outcome else f"outcome: {diff.new_outcome} (unchanged)"
+    lines += [head, "", outcome, ""]
+    if diff.verdicts:
+        lines.append(f"{len(diff.verdicts)} verdict change(s), {len(diff.regressions)} regression(s):")
+        if markdown:
+            lines += ["", "| | requirement | clause | was | now |", "|---|---|---|---|---|"]
+        for c in diff.verdicts:
+            mark = {"regression": "REGRESSION", "improvement": "improved", "added": "added", "removed": "removed"}.get(c.kind, "changed")
+            if markdown:
+                lines.append(f"| {mark} | {c.profile}/{c.requirement} | {c.clause} | {c.old or '—'} | {c.new or '—'} |")
+            else:
+                lines.append(f"  {mark:<10} {c.profile}/{c.requirement} ({c.clause}): {c.old or '—'} → {c.new or '—'}")
+    else:
+        lines.append("no verdict changed")
+    lines.append("")
+    if diff.moves:
+        lines.append(f"{len(diff.moves)} metric(s) moved beyond the baseline's confidence interval:")
+        if markdown:
+            lines += ["", "| check | metric | attribute | was [CI] | now | change |", "|---|---|---|---|---|---:|"]
+        for m in diff.moves:
+            ci = f"[{m.old_ci[0]:.3f}, {m.old_ci[1]:.3f}]"
+            if markdown:
+                lines.append(f"| `{m.check}` | {m.metric} | {m.attribute or '—'} | {m.old:.3f} {ci} | {m.new:.3f} | {m.delta:+.3f} |")
+            else:
+                lines.append(f"  {m.check} {m.metric}{f' ({m.attribute})' if m.attribute else ''}: {m.old:.3f} {ci} → {m.new:.3f} ({m.delta:+.3f})")
+    else:
+        lines.append("no metric moved beyond its confidence interval")
+    return "\n".join(lines) + "\n"

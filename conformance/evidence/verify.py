@@ -1,0 +1,227 @@
+"""Verify a report: read it, check its integrity and signature, and re-run it from its manifest.
+
+Each check yields a :class:`Finding`; a report verifies when every finding holds. Bad input (a
+file that is not a report, a missing key or input file) raises :class:`InputError` (exit 2);
+a verification that fails is a result, not an exception (the CLI exits 1).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from conformance.errors import InputError
+from conformance.evidence.manifest import sha256_file
+from conformance.evidence.signing import embedded_key, fingerprint, load_public_key, signature_holds
+from conformance.result import AuditResult, InputFile, evidence_sha256
+
+# Options of `conformance run` that change where and how reports are written, not the evidence.
+OUTPUT_OPTIONS = ("--output", "--format", "--sign-key", "--baseline", "--lang", "--fail-on")
+RERUN_TIMEOUT = 3600
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool
+    message: str
+
+
+@dataclass
+class Verification:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.findings) and all(f.ok for f in self.findings)
+
+    def add(self, ok: bool, message: str) -> None:
+        self.findings.append(Finding(ok, message))
+
+
+def load_report(path: Path) -> AuditResult:
+    """Read a JSON report; anything that is not one is bad input (exit 2), named in one line."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"report not found: {path}", "give the report.json a run wrote")
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path} is not a JSON report: {exc}", "give the report.json a run wrote (not .md or .html)") from exc
+    if not isinstance(data, dict) or "evidence" not in data:
+        raise InputError(f"{path} is not a conformance report: it has no 'evidence'", "give the report.json a run wrote")
+    try:
+        return AuditResult.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(
+            f"{path} is not a valid conformance report: {where}: {first['msg']}",
+            "it was changed by hand, or written by an incompatible version",
+        ) from exc
+
+
+def verify_layout(path: Path, result: AuditResult, report: Verification) -> None:
+    """The file must be byte-identical to its content written the way ``conformance run`` writes it
+    (the JSON renderer is the model's own serialisation), so even a changed space is caught."""
+    written = (result.model_dump_json(indent=2) + "\n").encode("utf-8")
+    actual = Path(path).read_bytes()
+    if actual == written:
+        report.add(True, "the file is byte-identical to its content as conformance writes it")
+    else:
+        at = next((i for i, (a, b) in enumerate(zip(actual, written)) if a != b), min(len(actual), len(written)))
+        report.add(False, f"the file was edited: byte {at} differs from the report its content serialises to "
+                          "(whitespace, key order or escapes changed)")
+
+
+def verify_integrity(result: AuditResult, report: Verification, public_key: Path | None = None, rerun: bool = False) -> None:
+    """Evidence hash and signature; with ``public_key``, the signer must hold that key.
+
+    An unsigned report fails, unless it is re-run: then the re-run alone vouches for its evidence.
+    """
+    pinned = load_public_key(public_key) if public_key is not None else None
+    signature = result.signature
+    if signature is None:
+        if public_key is not None:
+            report.add(False, f"the report is not signed, so it cannot be signed by {public_key}")
+        elif rerun:
+            report.add(True, "the report is not signed: only the re-run below vouches for its evidence")
+        else:
+            report.add(False, "the report is not signed: its integrity cannot be checked (sign runs with --sign-key, or use --rerun)")
+        return
+    actual = evidence_sha256(result.evidence)
+    report.add(
+        actual == signature.evidence_sha256,
+        f"evidence hash {actual} matches the signed one" if actual == signature.evidence_sha256 else
+        f"the evidence was changed after signing: its SHA-256 is {actual}, the signature was made over {signature.evidence_sha256}",
+    )
+    key = embedded_key(signature)
+    if key is None or fingerprint(key) != signature.fingerprint:
+        report.add(False, "the signer's public key in the report is malformed or does not match its fingerprint")
+        return
+    if pinned is not None and fingerprint(pinned) != signature.fingerprint:
+        report.add(False, f"signed by a different key: fingerprint {signature.fingerprint}, expected {fingerprint(pinned)} ({public_key})")
+        return
+    if signature_holds(result, key):
+        who = f"the key {public_key}" if pinned is not None else "the key embedded in the report (not pinned: pass --public-key to check who signed)"
+        report.add(True, f"signature valid: signed by {who}, fingerprint {signature.fingerprint}")
+    else:
+        report.add(False, "the signature does not match the report's content: the report was changed after signing")
+
+
+def verify_inputs(
+    result: AuditResult,
+    report: Verification,
+    base: Path | None = None,
+    locate: Callable[[InputFile], Path | None] | None = None,
+) -> bool:
+    """Every manifest input must exist (else exit 2) with the SHA-256 recorded; returns whether all matched.
+
+    ``locate`` may find an input that is not at its recorded path (a shipped profile of another
+    installation); the file found must still have the recorded SHA-256.
+    """
+    from conformance.evidence.manifest import hash_input
+
+    base = Path.cwd() if base is None else Path(base)
+    inputs = result.evidence.manifest.inputs
+    if not inputs:
+        raise InputError("the report's manifest lists no input files: it cannot be re-run", "re-run only reports of `conformance run` or `demo`")
+    all_ok = True
+    for item in inputs:
+        path = Path(item.path) if Path(item.path).is_absolute() else base / item.path
+        if not path.exists() and locate is not None:
+            path = locate(item) or path
+        if not path.exists():
+            raise InputError(
+                f"input '{item.role}' not found: {item.path}",
+                "run verify --rerun from the folder the audit ran in, with the same input files",
+            )
+        found = sha256_file(path) if path.is_file() else hash_input(item.role, path).sha256
+        if found == item.sha256:
+            where = item.path if str(path).endswith(item.path) else f"{item.path} (found at {path})"
+            report.add(True, f"input {item.role} {where}: SHA-256 matches")
+        else:
+            all_ok = False
+            report.add(False, f"input {item.role} {item.path} changed: SHA-256 {found}, the report records {item.sha256}")
+    return all_ok
+
+
+def rerun_arguments(command: list[str]) -> list[str]:
+    """The recorded `conformance run …` arguments without the options that only shape the output."""
+    if len(command) < 2 or command[1] != "run":
+        raise InputError(
+            f"the report's command cannot be re-run: {' '.join(command) or 'none recorded'}",
+            "only reports written by `conformance run` or `conformance demo` can be re-run",
+        )
+    args, skip = [], False
+    for arg in command[2:]:
+        if skip:
+            skip = False
+            continue
+        if arg in OUTPUT_OPTIONS:
+            skip = True
+            continue
+        if arg.split("=", 1)[0] in OUTPUT_OPTIONS and "=" in arg:
+            continue
+        args.append(arg)
+    return args
+
+
+def _plain(result: AuditResult) -> dict:
+    data = result.evidence.model_dump(mode="json")
+    data["manifest"].pop("command", None)
+    return data
+
+
+def differences(expected: dict, actual: dict, path: str = "evidence", limit: int = 8) -> list[str]:
+    """Where two JSON trees differ, as dotted paths with both values (at most ``limit``)."""
+    found: list[str] = []
+
+    def walk(a: object, b: object, where: str) -> None:
+        if len(found) >= limit:
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b)):
+                walk(a.get(key, "<absent>"), b.get(key, "<absent>"), f"{where}.{key}")
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b)):
+                walk(x, y, f"{where}[{i}]")
+        elif a != b:
+            shown = [json.dumps(v, ensure_ascii=False) for v in (a, b)]
+            shown = [s if len(s) <= 80 else s[:77] + "..." for s in shown]
+            found.append(f"{where}: report {shown[0]}, re-run {shown[1]}")
+
+    walk(expected, actual, path)
+    return found
+
+
+def rerun(result: AuditResult, args: list[str], report: Verification) -> AuditResult | None:
+    """Re-execute ``conformance run ARGS`` in a fresh process and compare its evidence with the report's."""
+    with tempfile.TemporaryDirectory(prefix="conformance-rerun-") as tmp:
+        command = [sys.executable, "-c", "from conformance.cli import main; main()", "run", *args,
+                   "--output", tmp, "--format", "json"]
+        ran = subprocess.run(command, capture_output=True, text=True, timeout=RERUN_TIMEOUT, check=False)
+        produced = Path(tmp) / "report.json"
+        if ran.returncode not in (0, 1) or not produced.is_file():
+            last = (ran.stderr.strip().splitlines() or ["no message"])[-1]
+            report.add(False, f"the re-run did not complete (exit {ran.returncode}): {last}")
+            return None
+        again = load_report(produced)
+    diffs = differences(_plain(result), _plain(again))
+    if diffs:
+        report.add(False, "the re-run gives different evidence: " + "; ".join(diffs))
+    else:
+        manifest = again.evidence.manifest.model_copy(update={"command": result.evidence.manifest.command})
+        same = again.evidence.model_copy(update={"manifest": manifest})
+        report.add(
+            evidence_sha256(same) == evidence_sha256(result.evidence),
+            f"the re-run reproduces the evidence: SHA-256 {evidence_sha256(same)} with the report's command line",
+        )
+    return again

@@ -1,0 +1,80 @@
+"""The locale catalogues: every word a person reads in the terminal summary and the reports.
+
+Catalogues are YAML files under ``locales/`` (one per language, the same keys in each; a test
+fails when a key is missing in either). A renderer asks ``Words(lang)("key", name=value)``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from conformance.result import ProfileSummary, RequirementResult
+
+LANGUAGES = ("en", "zh")
+DEFAULT = "en"
+
+
+def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    """Every key of one language, flattened to dotted names (``verdict.pass``)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language '{lang}': choose one of {', '.join(LANGUAGES)}")
+    text = (resources.files("conformance.report") / "locales" / f"{lang}.yaml").read_text(encoding="utf-8")
+    return _flatten(yaml.safe_load(text))
+
+
+class Words:
+    """The words of one language; ``words("key", **values)`` formats the entry."""
+
+    def __init__(self, lang: str = DEFAULT) -> None:
+        self.lang = lang
+        self._entries = catalogue(lang)
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self._entries[key]
+        return text.format(**values) if values else text
+
+    def verdict(self, verdict: str) -> str:
+        return self(f"verdict.{verdict}")
+
+    def outcome(self, outcome: str) -> str:
+        return self(f"outcome.{outcome}")
+
+    def origin(self, origin: str) -> str:
+        return self(f"origin.{origin}")
+
+    def severity(self, severity: str) -> str:
+        return self(f"severity.{severity}")
+
+    def profile_title(self, profile: ProfileSummary) -> str:
+        """The profile's title in this language when the profile provides one."""
+        return self._localised(profile.title, getattr(profile, f"title_{self.lang}", None))
+
+    def requirement_title(self, requirement: RequirementResult) -> str:
+        return self._localised(requirement.title, getattr(requirement, f"title_{self.lang}", None))
+
+    def _localised(self, default: str, translated: object) -> str:
+        return translated if self.lang != DEFAULT and isinstance(translated, str) and translated else default
+
+    def threshold(self, minimum: float | None, maximum: float | None) -> str:
+        if minimum is not None and maximum is not None:
+            return self("threshold.between", min=f"{minimum:g}", max=f"{maximum:g}")
+        if minimum is not None:
+            return self("threshold.min", min=f"{minimum:g}")
+        if maximum is not None:
+            return self("threshold.max", max=f"{maximum:g}")
+        return "—"

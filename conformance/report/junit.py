@@ -1,0 +1,72 @@
+"""JUnit XML for CI dashboards: one test suite per profile, one test case per requirement.
+
+``classname`` is the profile id and ``name`` the requirement id with its clause. A ``fail``
+verdict is a ``<failure>``, ``error`` an ``<error>``; ``not_applicable`` and ``pending`` are
+``<skipped>`` with their reason; ``inconclusive`` is a failure (a CI gate cannot read it as a
+pass). Every message is the verdict's reason.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from conformance.report.i18n import DEFAULT, Words
+from conformance.result import AuditResult, RequirementResult, evidence_sha256
+
+FAILURE = ("fail", "inconclusive")
+SKIPPED = ("not_applicable", "pending")
+
+
+def _details(r: RequirementResult, t: Words) -> str:
+    lines = [f"{t('column.clause')}: {r.clause}", f"{t('column.severity')}: {t.severity(r.severity)}"]
+    if r.metric:
+        lines.append(f"{t('column.metric')}: {r.metric}")
+    if r.threshold is not None:
+        lines.append(f"{t('column.threshold')}: {t.threshold(r.threshold.min, r.threshold.max)} ({t.origin(r.threshold.origin)})")
+    lines.append(r.reason)
+    if r.remediation:
+        lines.append(f"{t('text.to_fix')}: {r.remediation}")
+    return "\n".join(lines)
+
+
+def render_junit(result: AuditResult, lang: str = DEFAULT) -> str:
+    t = Words(lang)
+    ev = result.evidence
+    root = ET.Element("testsuites", name=t("title.report"))
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for profile in ev.profiles:
+        requirements = [r for r in ev.requirements if r.profile == profile.id]
+        suite = ET.SubElement(
+            root, "testsuite",
+            name=t("junit.suite", profile=t.profile_title(profile), version=profile.version),
+            timestamp=result.run.started_at,
+        )
+        properties = ET.SubElement(suite, "properties")
+        for name, value in (("profile", profile.id), ("source", profile.source), ("outcome", ev.outcome),
+                            ("evidence_sha256", evidence_sha256(ev))):
+            ET.SubElement(properties, "property", name=name, value=value)
+        counts = {"tests": len(requirements), "failures": 0, "errors": 0, "skipped": 0}
+        for r in requirements:
+            case = ET.SubElement(suite, "testcase", classname=profile.id, name=f"{r.id} [{r.clause}]", time="0")
+            message = t("junit.failure", verdict=t.verdict(r.verdict), reason=r.reason)
+            if r.verdict in FAILURE:
+                node = ET.SubElement(case, "failure", message=message, type=r.verdict)
+                node.text = _details(r, t)
+                counts["failures"] += 1
+            elif r.verdict == "error":
+                node = ET.SubElement(case, "error", message=message, type="error")
+                node.text = _details(r, t)
+                counts["errors"] += 1
+            elif r.verdict in SKIPPED:
+                ET.SubElement(case, "skipped", message=t("junit.skipped", verdict=t.verdict(r.verdict), reason=r.reason))
+                counts["skipped"] += 1
+            ET.SubElement(case, "system-out").text = _details(r, t)
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        suite.set("time", "0")
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", f"{result.run.duration_seconds:g}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

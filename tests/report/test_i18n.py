@@ -1,0 +1,91 @@
+"""Locale catalogues: the same keys in every language, every key the code asks for exists."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+import conformance.report as report_package
+from conformance.report import RENDERERS
+from conformance.report.i18n import LANGUAGES, Words, catalogue
+from conformance.report.terminal import render_terminal
+from conformance.result import Format
+
+REPORT_DIR = Path(report_package.__file__).parent
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_language_has_every_key_with_the_same_placeholders():
+    reference = catalogue("en")
+    for lang in LANGUAGES:
+        entries = catalogue(lang)
+        assert set(entries) == set(reference), f"{lang}: missing {set(reference) - set(entries)}, extra {set(entries) - set(reference)}"
+        for key, text in entries.items():
+            assert text.strip(), f"{lang}: {key} is empty"
+            assert _fields(text) == _fields(reference[key]), f"{lang}: {key} has placeholders {_fields(text)}"
+
+
+def test_every_key_the_renderers_use_exists():
+    used: set[str] = set()
+    prefixes: set[str] = set()
+    for path in [*REPORT_DIR.glob("*.py"), *REPORT_DIR.glob("templates/*.j2")]:
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_\-]+)["']""", text))
+        prefixes |= set(re.findall(r"""\bt\(\s*f?["']([a-z_]+)\.(?:\{|["']\s*~)""", text))
+    assert len(used) > 50, "the scan found too few keys: has the call style changed?"
+    for lang in LANGUAGES:
+        missing = sorted(k for k in used if k not in catalogue(lang))
+        assert not missing, f"{lang}: keys used but not in the catalogue: {missing}"
+        for prefix in prefixes:
+            assert any(k.startswith(prefix + ".") for k in catalogue(lang)), prefix
+
+
+def test_every_enum_value_has_words():
+    from typing import get_args
+
+    from conformance import result
+
+    groups = {"verdict": result.Verdict, "outcome": result.Outcome, "origin": result.ThresholdOrigin,
+              "severity": result.SeverityName, "clause_status": result.ClauseOutcome,
+              "answer": result.ChecklistAnswerValue, "check_status": result.CheckStatus}
+    for lang in LANGUAGES:
+        for prefix, literal in groups.items():
+            for value in get_args(literal):
+                assert f"{prefix}.{value}" in catalogue(lang), f"{lang}: {prefix}.{value}"
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(ValueError, match="unknown language"):
+        Words("fr")
+
+
+@pytest.mark.parametrize("fmt", [f for f in Format if f not in (Format.pdf, Format.json)])
+def test_chinese_reports_have_no_english_headings(hostile_result, fmt):
+    text = RENDERERS[fmt](hostile_result, lang="zh")
+    for english in ("Conformance report", "What to look at", "Requirements", "Manifest", "Outcome", "Verdict"):
+        assert english not in text, (fmt, english)
+    assert "合规性报告" in text
+
+
+def test_profile_titles_use_title_zh_in_chinese_only(demo_result):
+    profiles = [p.model_copy(update={"title_zh": f"中文标题 {i}"}) for i, p in enumerate(demo_result.evidence.profiles)]
+    result = demo_result.model_copy(update={"evidence": demo_result.evidence.model_copy(update={"profiles": profiles})})
+    zh = RENDERERS[Format.html](result, lang="zh")
+    en = RENDERERS[Format.html](result, lang="en")
+    assert "中文标题 0" in zh and "中文标题 1" in zh
+    assert "中文标题" not in en and demo_result.evidence.profiles[0].title in en
+
+
+def test_terminal_summary_in_chinese(demo_result):
+    console = Console(record=True, width=160)
+    render_terminal(demo_result, console, ["reports/x/report.json"], lang="zh")
+    text = console.export_text()
+    assert "结论" in text and "已写入 reports/x/report.json" in text
+    assert "Outcome" not in text and "What to look at" not in text
