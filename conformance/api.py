@@ -152,6 +152,23 @@ def _reference(frame: pd.DataFrame, data: AuditData, predictor: Predictor | None
         raise DataError(f"reference data: {exc.message}", exc.hint) from exc
 
 
+def _declared_levels(model_card: dict | None, declared: dict[str, float] | None) -> dict[str, float]:
+    """Performance levels the provider declares: the model card's ``declared:``, then the run's (which win)."""
+    from conformance.errors import ConfigError
+
+    levels: dict[str, float] = {}
+    card_levels = (model_card or {}).get("declared") or {}
+    for source, mapping in (("the model card's declared", card_levels), ("declared", declared or {})):
+        if not isinstance(mapping, dict):
+            raise ConfigError(f"{source} must map metric names to numbers, e.g. {{balanced_accuracy: 0.72}}")
+        for name, value in mapping.items():
+            try:
+                levels[str(name)] = float(value)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"{source} level '{name}' is not a number: {value!r}") from exc
+    return dict(sorted(levels.items()))
+
+
 def _audit(
     frame: pd.DataFrame,
     plan: Plan,
@@ -171,6 +188,7 @@ def _audit(
     reference: pd.DataFrame | None = None,
     checklist: Path | None = None,
     model_card: dict | None = None,
+    declared: dict[str, float] | None = None,
 ) -> AuditResult:
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -213,7 +231,8 @@ def _audit(
     if progress:
         progress("done", len(plan.tasks), len(plan.tasks))
 
-    requirements, summaries = assess(plan, outcomes, answers, evidence_hashes)
+    levels = _declared_levels(model_card, declared)
+    requirements, summaries = assess(plan, outcomes, answers, evidence_hashes, levels)
     overrides, waivers = customisations(plan)
     subject = Subject(
         model=predictor.description if predictor else "predictions supplied in the data",
@@ -224,6 +243,7 @@ def _audit(
         sensitive=list(sensitive),
         features=list(predictor.feature_names or data.features) if predictor else data.features,
         predictions_only=predictor is None,
+        declared=levels,
     )
     profile_inputs = [hash_input(f"profile:{p.profile.id}", p.path) for p in plan.profiles]
     evidence = Evidence(
@@ -277,6 +297,7 @@ def run_audit(config: RunConfig, command: list[str] | None = None, progress: Pro
         reference=reference,
         checklist=config.checklist,
         model_card=model_card,
+        declared=config.declared,
     )
 
 
@@ -297,11 +318,14 @@ def audit(
     checklist: str | Path | None = None,
     sets: Sequence[str] = (),
     model_card: dict | str | Path | None = None,
+    declared: dict[str, float] | None = None,
 ) -> AuditResult:
     """Audit a fitted model (or predictions in ``data``) on a DataFrame against profiles.
 
     ``checklist`` is an answer file (``checklist_template``); ``sets`` are ``--set`` overrides
-    (``"eeoc-four-fifths/four-fifths.threshold.min=0.85"``).
+    (``"eeoc-four-fifths/four-fifths.threshold.min=0.85"``); ``declared`` are the performance
+    levels the provider declares (``{"balanced_accuracy": 0.72}``), judged by requirements whose
+    threshold says ``min_declared``.
 
     >>> result = audit(df, target="approved", sensitive=["sex"], model=clf,
     ...                profiles=["eu-ai-act-high-risk"])              # doctest: +SKIP
@@ -326,6 +350,7 @@ def audit(
         reference=reference,
         checklist=Path(checklist) if checklist is not None else None,
         model_card=model_card if isinstance(model_card, dict) or model_card is None else load_model_card(Path(model_card)),
+        declared=declared,
     )
 
 
@@ -485,6 +510,8 @@ def run_command(config: RunConfig) -> list[str]:
                        ("trust_types", "--trust-type"), ("sets", "--set")):
         for value in getattr(config, name) or []:
             args += [flag, str(value)]
+    for name, value in config.declared.items():
+        args += ["--declare", f"{name}={value:g}"]
     if config.trust_model:
         args.append("--trust-model")
     return [*args, "--seed", str(config.seed)]

@@ -138,6 +138,7 @@ def run(
     trust_model: Annotated[bool, typer.Option("--trust-model", help="Trust the model: needed for pickle, joblib and callables; trusts every skops type.")] = False,
     checklist: Annotated[Optional[Path], typer.Option("--checklist", help="Checklist answers (YAML) from `conformance checklist init`.")] = None,
     model_card: Annotated[Optional[Path], typer.Option("--model-card", help="Model card (YAML) from `conformance card init`.")] = None,
+    declare: Annotated[Optional[list[str]], typer.Option("--declare", help="A performance level you declare, NAME=VALUE (repeatable), e.g. balanced_accuracy=0.72.")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override [PROFILE/]REQUIREMENT.FIELD=VALUE (repeatable), e.g. eeoc-four-fifths/four-fifths.threshold.min=0.85.")] = None,
     lang: Annotated[Optional[Lang], typer.Option("--lang", help="Language of the summary and the reports.")] = None,
     sign_key: Annotated[Optional[Path], typer.Option("--sign-key", help="Ed25519 private key (from `conformance keys generate`) to sign the report.")] = None,
@@ -150,7 +151,7 @@ def run(
         "model": model, "data": data, "target": target, "sensitive": sensitive, "profiles": profile,
         "predictions": predictions, "scores": scores, "positive_label": positive_label, "features": feature, "reference": reference,
         "task": task, "output": output, "formats": format, "fail_on": fail_on, "seed": seed,
-        "trust_types": trust_type, "trust_model": trust_model or None, "checklist": checklist, "sets": set_,
+        "trust_types": trust_type, "trust_model": trust_model or None, "checklist": checklist, "sets": set_, "declared": declare,
         "model_card": model_card, "lang": lang.value if lang else None, "sign_key": sign_key, "baseline": baseline,
     }
     cfg = api.config_from(config, flags)

@@ -50,6 +50,10 @@ class RunConfig(BaseModel):
     features: list[str] | None = Field(default=None, description="Model input columns; default: what the model declares, else every other column.")
     positive_label: str | None = Field(default=None, description="The favourable label of the target.")
     task: Task = "auto"
+    declared: dict[str, float] = Field(
+        default_factory=dict,
+        description="Performance levels the provider declares (EU AI Act 13(3)(b)(ii)), e.g. {balanced_accuracy: 0.72}.",
+    )
     checklist: Path | None = Field(default=None, description="Checklist answers (YAML) from `conformance checklist init`.")
     sets: list[str] = Field(
         default_factory=list, description="Overrides [PROFILE/]REQUIREMENT.FIELD=VALUE, e.g. four-fifths.threshold.min=0.85."
@@ -69,6 +73,19 @@ class RunConfig(BaseModel):
     @classmethod
     def _label_as_text(cls, value: object) -> object:
         return None if value is None else str(value)
+
+    @field_validator("declared", mode="before")
+    @classmethod
+    def _declared_pairs(cls, value: object) -> object:
+        if isinstance(value, (list, tuple)):  # --declare NAME=VALUE, repeatable
+            pairs = {}
+            for item in value:
+                name, sep, level = str(item).partition("=")
+                if not sep or not name.strip():
+                    raise ValueError(f"'{item}' is not NAME=VALUE (e.g. balanced_accuracy=0.72)")
+                pairs[name.strip()] = level.strip()
+            return pairs
+        return value
 
     @field_validator("formats", mode="before")
     @classmethod

@@ -219,6 +219,7 @@ class Subject(_Frozen):
     sensitive: list[str]
     features: list[str]
     predictions_only: bool
+    declared: dict[str, float] = Field(default_factory=dict, description="Performance levels the provider declared.")
 
 
 class Evidence(_Frozen):

@@ -371,3 +371,22 @@ def test_profiles_validate_reports_file_line_and_field(cli, tmp_path):
     ran = cli("profiles", "validate", typo)
     assert ran.code == 2 and ran.err.startswith(f"error: profile {typo}:")
     assert "(did you mean 'metric'?)" in ran.err
+
+
+def test_declared_levels_from_flags_and_model_card(cli, csv, tmp_path):
+    import json as _json
+
+    args = ["run", "--data", csv, "--target", "approved", "--positive-label", "yes", "--predictions", "decision",
+            "--sensitive", "sex", "--profile", "eu-ai-act-high-risk", "--format", "json"]
+    cli(*args, "--output", tmp_path / "a", "--declare", "balanced_accuracy=0.99")
+    report = _json.loads((tmp_path / "a" / "report.json").read_text())["evidence"]
+    declared = next(r for r in report["requirements"] if r["id"] == "art15-declared-accuracy")
+    assert declared["verdict"] == "fail" and declared["threshold"]["min"] == 0.99
+    assert report["subject"]["declared"] == {"balanced_accuracy": 0.99}
+    card = tmp_path / "card.yaml"
+    card.write_text("declared: {balanced_accuracy: 0.5}\n")
+    cli(*args, "--output", tmp_path / "b", "--model-card", card)
+    report = _json.loads((tmp_path / "b" / "report.json").read_text())["evidence"]
+    assert next(r for r in report["requirements"] if r["id"] == "art15-declared-accuracy")["verdict"] == "pass"
+    ran = cli(*args, "--output", tmp_path / "c", "--declare", "balanced_accuracy")
+    assert ran.code == 2 and "is not NAME=VALUE" in ran.err and not (tmp_path / "c").exists()

@@ -19,6 +19,7 @@ def assess(
     outcomes: dict[str, CheckOutcome],
     answers: Answers | None = None,
     hashes: dict[str, str] | None = None,
+    declared: dict[str, float] | None = None,
 ) -> tuple[list[RequirementResult], list[ProfileSummary]]:
     """Every requirement of every profile judged, in each profile's order, and the summaries."""
     entries = answers.entries if answers is not None else {}
@@ -33,7 +34,7 @@ def assess(
                 mine.append(judge_item(profile_id, requirement, question, entries.get(question.id), hashes or {}))
             else:
                 key = plan.evidence_of(loaded, requirement)
-                mine.append(judge(profile_id, requirement, outcomes[key], REGISTRY[requirement.check].remediation))
+                mine.append(judge(profile_id, requirement, outcomes[key], REGISTRY[requirement.check].remediation, declared))
         counts = Counter(r.verdict for r in mine)
         summaries.append(
             ProfileSummary(

@@ -73,11 +73,42 @@ def observe(measurement: Measurement, requirement: Requirement) -> Observation:
     return Observation(attribute=measurement.attribute, value=value, ci=ci, verdict=verdict, reason=f"{shown}: {why}")
 
 
-def judge(profile_id: str, requirement: Requirement, outcome: CheckOutcome, remediation: str) -> RequirementResult:
+def resolve_declared(spec: ThresholdSpec, declared: dict[str, float]) -> tuple[ThresholdSpec, str | None]:
+    """The threshold with declared levels filled in, or the reason it cannot be (none declared)."""
+    update: dict = {}
+    notes = []
+    for bound, name, sign in (("min", spec.min_declared, -1), ("max", spec.max_declared, 1)):
+        if name is None:
+            continue
+        if name not in declared:
+            return spec, (
+                f"the provider declared no level for '{name}': declare it with --declare {name}=VALUE, "
+                "or under `declared:` in the run file or the model card"
+            )
+        update[bound] = declared[name] + sign * spec.tolerance
+        notes.append(f"declared {name} {declared[name]:g}" + (f" {'−' if sign < 0 else '+'} tolerance {spec.tolerance:g}" if spec.tolerance else ""))
+    if not update:
+        return spec, None
+    note = "; ".join(filter(None, [spec.note, *notes]))
+    return spec.model_copy(update={**update, "note": note}), None
+
+
+def judge(
+    profile_id: str,
+    requirement: Requirement,
+    outcome: CheckOutcome,
+    remediation: str,
+    declared: dict[str, float] | None = None,
+) -> RequirementResult:
     """The verdict of one requirement from the outcome of the check it cites."""
     observations: list[Observation] = []
-    if outcome.status == "not_applicable":
-        verdict: Verdict = "not_applicable"
+    spec, undeclared = resolve_declared(requirement.threshold, declared or {})
+    requirement = requirement.model_copy(update={"threshold": spec})
+    if undeclared and outcome.status == "ok":
+        verdict: Verdict = "inconclusive"
+        reason = undeclared
+    elif outcome.status == "not_applicable":
+        verdict = "not_applicable"
         reason = outcome.reason or "not applicable"
     elif outcome.status == "error":
         verdict, reason = "error", f"the check could not run: {outcome.reason}"
@@ -89,7 +120,6 @@ def judge(profile_id: str, requirement: Requirement, outcome: CheckOutcome, reme
         else:
             verdict = min((o.verdict for o in observations), key=SEVERITY_OF_VERDICT.index)
             reason = "; ".join(o.reason or "" for o in observations if o.verdict == verdict)
-    spec = requirement.threshold
     return RequirementResult(
         profile=profile_id,
         id=requirement.id,

@@ -56,6 +56,12 @@ class ThresholdSpec(_Strict):
 
     min: float | None = None
     max: float | None = None
+    min_declared: str | None = Field(
+        default=None,
+        description="The bound is the level the provider declares for this name (run file or model card `declared:`), minus tolerance.",
+    )
+    max_declared: str | None = Field(default=None, description="The bound is the declared level plus tolerance.")
+    tolerance: float = Field(default=0.0, ge=0, description="Allowed shortfall against a declared level.")
     origin: ThresholdOrigin = Field(
         description="standard/regulation only when the source states the number; tool-default otherwise."
     )
@@ -63,8 +69,10 @@ class ThresholdSpec(_Strict):
 
     @model_validator(mode="after")
     def _has_a_bound(self) -> ThresholdSpec:
-        if self.min is None and self.max is None:
-            raise ValueError("a threshold needs min, max or both")
+        if self.min is None and self.max is None and self.min_declared is None and self.max_declared is None:
+            raise ValueError("a threshold needs min, max, min_declared or max_declared")
+        if (self.min_declared or self.max_declared) and self.origin != "provider-declared":
+            raise ValueError("a bound taken from a declared level has origin provider-declared")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("threshold min is above max")
         return self

@@ -88,3 +88,39 @@ def _r(verdict, severity="major"):
 )
 def test_overall_outcome(verdicts, outcome):
     assert overall_outcome([_r(v, s) for v, s in verdicts]) == outcome
+
+
+def _declared_req(tolerance=0.0):
+    return Requirement.model_validate(
+        dict(id="r", clause="13(3)(b)(ii)", title="t", principle="accuracy", check="performance.classification",
+             metric="balanced_accuracy", threshold={"min_declared": "balanced_accuracy", "tolerance": tolerance,
+                                                    "origin": "provider-declared"})
+    )
+
+
+def _accuracy(value):
+    m = Measurement(check="performance.classification", metric="balanced_accuracy", value=value)
+    return CheckOutcome(key="k", check="performance.classification", title="t", params={}, status="ok", measurements=[m])
+
+
+def test_a_declared_level_is_the_bound():
+    assert judge("p", _declared_req(), _accuracy(0.74), "", {"balanced_accuracy": 0.72}).verdict == "pass"
+    failed = judge("p", _declared_req(), _accuracy(0.70), "", {"balanced_accuracy": 0.72})
+    assert failed.verdict == "fail" and failed.threshold.min == 0.72
+    assert "declared balanced_accuracy 0.72" in failed.threshold.note
+    tolerant = judge("p", _declared_req(0.03), _accuracy(0.70), "", {"balanced_accuracy": 0.72})
+    assert tolerant.verdict == "pass" and tolerant.threshold.min == pytest.approx(0.69)
+
+
+def test_an_undeclared_level_is_inconclusive_and_says_how_to_declare_it():
+    result = judge("p", _declared_req(), _accuracy(0.9), "", {})
+    assert result.verdict == "inconclusive"
+    assert "--declare balanced_accuracy=VALUE" in result.reason
+
+
+def test_declared_bounds_must_say_provider_declared():
+    with pytest.raises(ValueError, match="provider-declared"):
+        Requirement.model_validate(
+            dict(id="r", clause="1", title="t", principle="accuracy", check="performance.classification",
+                 metric="balanced_accuracy", threshold={"min_declared": "balanced_accuracy", "origin": "tool-default"})
+        )

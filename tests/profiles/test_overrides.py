@@ -76,7 +76,7 @@ def test_set_params_and_drop_a_bound():
     plan = api.plan_for(["eu-ai-act-high-risk"], ["art10-bias-error-rates.params.min_group_size=10"])
     keys = {k for _, r, k in plan.cited if r.id == "art10-bias-error-rates"}
     assert keys == {'fairness.equalized_odds{"min_group_size":10}'}
-    with pytest.raises(ConfigError, match="a threshold needs min, max or both"):
+    with pytest.raises(ConfigError, match="a threshold needs min, max, min_declared or max_declared"):
         api.plan_for(["eeoc-four-fifths"], ["four-fifths.threshold.min=null"])
 
 
