@@ -7,10 +7,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from conformance.errors import ConfigError, InputError
+from conformance.yamlfile import read_yaml
 from conformance.result import Format
 
 
@@ -32,6 +32,7 @@ class Severity(str, Enum):
 
 
 Task = Literal["auto", "binary", "regression"]
+Engine = Literal["memory", "stream", "dask"]
 
 
 class RunConfig(BaseModel):
@@ -65,6 +66,8 @@ class RunConfig(BaseModel):
     formats: list[Format] = Field(default_factory=lambda: [Format.json, Format.md, Format.html])
     fail_on: Severity = Severity.major
     seed: int = 0
+    engine: Engine = Field(default="memory", description="memory (pandas), stream (record batches, bounded memory) or dask (a cluster).")
+    scheduler: str | None = Field(default=None, description="Dask scheduler address for --engine dask (default: a local cluster).")
     lang: Literal["en", "zh"] = Field(default="en", description="Language of the terminal summary and the reports.")
     sign_key: Path | None = Field(default=None, description="Ed25519 private key (PEM) to sign the report with.")
     baseline: Path | None = Field(default=None, description="An earlier report.json to compare with (for --fail-on regression).")
@@ -102,12 +105,7 @@ def load_run_file(path: Path) -> dict:
     """Read a run YAML file into a dict of options (validated later, with CLI flags merged in)."""
     if not path.is_file():
         raise InputError(f"run file not found: {path}", "check the path given to --config")
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ConfigError(f"run file {where} is not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    _, loaded = read_yaml(path, "run file", ConfigError)
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):

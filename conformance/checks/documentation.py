@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field
 
 from conformance.checks.base import AuditContext, Check, CheckParams, NotApplicable
 from conformance.errors import InputError
+from conformance.yamlfile import read_yaml
 from conformance.result import GroupValue, Measurement
 
 DEFAULT_REQUIRED_FIELDS = (
@@ -81,14 +81,7 @@ def load_model_card(path: Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"model card not found: {path}", "check the path given to --model-card, or write one with: conformance card init")
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"model card {path} is not UTF-8 text") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise InputError(f"model card {where} is not valid YAML: {getattr(exc, 'problem', None) or exc}") from exc
+    _, loaded = read_yaml(path, "model card", InputError)
     if not isinstance(loaded, dict):
         raise InputError(f"model card {path} must be a mapping of field: value", "start from: conformance card init")
     return loaded

@@ -14,10 +14,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from conformance.errors import ConfigError, InputError, did_you_mean
+from conformance.yamlfile import read_yaml
 from conformance.profiles.loader import _line_of
 from conformance.profiles.plan import Plan
 from conformance.profiles.schema import ChecklistItem, Question
@@ -93,14 +93,7 @@ def parse_answers(path: Path, known: dict[str, Question]) -> Answers:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"checklist answers file not found: {path}", "write one with: conformance checklist init --profile ID")
-    text = path.read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ConfigError(f"checklist {where}: malformed YAML: {getattr(exc, 'problem', None) or exc}") from exc
+    node, data = read_yaml(path, "checklist", ConfigError)
     if not isinstance(data, dict):
         raise ConfigError(f"checklist {path}: expected a mapping with version, profiles, answers")
     try:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from conformance.checks import REGISTRY
 from conformance.errors import ProfileError, did_you_mean
+from conformance.yamlfile import read_yaml
 from conformance.profiles.overrides import apply_override
 from conformance.profiles.schema import (
     REQUIREMENT_TAGS,
@@ -147,15 +148,7 @@ def parse_profile(path: Path) -> Profile:
     path = Path(path)
     if not path.is_file():
         raise ProfileError(f"profile file not found: {path}", "give a shipped id (conformance profiles list) or a YAML path")
-    text = path.read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ProfileError(f"profile {where}: malformed YAML: {problem}") from exc
+    node, data = read_yaml(path, "profile", ProfileError)
     if not isinstance(data, dict):
         raise ProfileError(f"profile {path}: expected a mapping with id, title, version, source, requirements")
     try:

@@ -13,7 +13,7 @@ from conformance.report.json_report import render_json
 from conformance.report.junit import render_junit
 from conformance.report.markdown import render_markdown
 from conformance.report.pdf import render_pdf
-from conformance.result import AuditResult, Format
+from conformance.result import Format
 
 Renderer = Callable[..., "str | bytes"]
 

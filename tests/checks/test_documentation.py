@@ -102,7 +102,7 @@ def test_no_card_is_not_applicable():
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("a: [unclosed", "not valid YAML"), ("- just\n- a list\n", "must be a mapping"), ("plain words", "must be a mapping")],
+    [("a: [unclosed", "malformed YAML"), ("- just\n- a list\n", "must be a mapping"), ("plain words", "must be a mapping")],
 )
 def test_malformed_cards_are_input_errors(tmp_path, text, message):
     path = tmp_path / "card.yaml"
@@ -151,7 +151,7 @@ def test_run_with_a_malformed_model_card_exits_2(cli, demo_files, tmp_path):
     ran = cli("run", "--model", model, "--data", data, "--target", "risk", *DEMO_TRUST,
               "--profile", profile, "--model-card", card, "--output", tmp_path / "out")
     assert ran.code == 2
-    assert "model card" in ran.err and "not valid YAML" in ran.err
+    assert "model card" in ran.err and "malformed YAML" in ran.err
     assert "Traceback" not in ran.err
 
 

@@ -233,7 +233,6 @@ def test_missing_shap_is_not_applicable(planted, monkeypatch):
 
 
 def test_linear_and_model_agnostic_paths_are_additive_and_agree():
-    from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: F401 (tree path covered above)
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
 
