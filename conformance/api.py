@@ -189,6 +189,7 @@ def _audit(
     checklist: Path | None = None,
     model_card: dict | None = None,
     declared: dict[str, float] | None = None,
+    stats: Any = None,
 ) -> AuditResult:
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -196,22 +197,34 @@ def _audit(
         raise DataError("nothing to audit: no model and no predictions", "give --model FILE or --predictions COLUMN")
     answers, answer_inputs, evidence_hashes = _answers(checklist, plan)
     require_columns(frame, {"--predictions": predictions, "--scores": scores})
-    data = prepare(
-        frame,
-        target=target,
-        sensitive=list(sensitive),
-        positive_label=positive_label,
-        features=list(features) if features else None,
-        exclude=[c for c in (predictions, scores) if c],
-        task=task,
-    )
+    if stats is not None:
+        data = _sample_data(stats, target, list(sensitive), features, [c for c in (predictions, scores) if c])
+    else:
+        data = prepare(
+            frame,
+            target=target,
+            sensitive=list(sensitive),
+            positive_label=positive_label,
+            features=list(features) if features else None,
+            exclude=[c for c in (predictions, scores) if c],
+            task=task,
+        )
     unfit = sorted({t.check.id for t in plan.tasks.values() if data.task not in t.check.tasks})
     if unfit and len(unfit) == len(plan.tasks):
         raise DataError(
             f"target '{target}' is a {data.task} target, but the checks {', '.join(unfit)} need a binary one",
             "pass --positive-label to audit one class against the rest",
         )
-    y_pred, y_score = _predictions(data, predictor, predictions, scores)
+    if stats is not None and predictor is not None:
+        from conformance.engine.streaming import PREDICTION, SCORE
+
+        y_pred, y_score = _sample_predictions(data, PREDICTION, SCORE if SCORE in data.frame.columns else None)
+        data.frame = data.frame.drop(columns=[c for c in (PREDICTION, SCORE) if c in data.frame.columns])
+        data.features = [c for c in data.features if c not in (PREDICTION, SCORE)]
+    elif stats is not None:
+        y_pred, y_score = _sample_predictions(data, predictions, scores)
+    else:
+        y_pred, y_score = _predictions(data, predictor, predictions, scores)
     ctx = AuditContext(
         data=data,
         y_pred=y_pred,
@@ -221,6 +234,7 @@ def _audit(
         model_features=_model_features(data, predictor) if predictor else [],
         reference=_reference(reference, data, predictor) if reference is not None else None,
         model_card=model_card,
+        stats=stats,
     )
 
     outcomes = {}
@@ -237,7 +251,7 @@ def _audit(
     subject = Subject(
         model=predictor.description if predictor else "predictions supplied in the data",
         task=data.task,
-        rows=data.rows,
+        rows=ctx.rows,
         target=target,
         positive_label=None if data.positive_label is None else str(data.positive_label),
         sensitive=list(sensitive),
@@ -263,7 +277,13 @@ def _audit(
 def run_audit(config: RunConfig, command: list[str] | None = None, progress: Progress | None = None) -> AuditResult:
     """Run the audit a RunConfig describes: profiles first (fail fast), then data, model, checks."""
     plan = plan_for(config.profiles, config.sets)
-    frame = read_table(config.data)
+    stats = None
+    if config.engine != "memory":
+        early = load_model(config.model, config.trust_types, config.trust_model) if config.model is not None else None
+        stats = _engine_stats(config, early)
+        frame = stats.sample
+    else:
+        frame = read_table(config.data)
     predictor = None
     inputs = [hash_input("data", config.data)]
     reference = None
@@ -275,7 +295,7 @@ def run_audit(config: RunConfig, command: list[str] | None = None, progress: Pro
         model_card = load_model_card(config.model_card)
         inputs.append(hash_input("model_card", config.model_card))
     if config.model is not None:
-        predictor = load_model(config.model, config.trust_types, config.trust_model)
+        predictor = early if stats is not None else load_model(config.model, config.trust_types, config.trust_model)
         inputs.insert(0, hash_input("model", predictor.source or config.model))  # a callable: its module's file
     elif config.predictions is None:
         raise DataError("nothing to audit: no model and no predictions", "give --model FILE or --predictions COLUMN")
@@ -298,7 +318,74 @@ def run_audit(config: RunConfig, command: list[str] | None = None, progress: Pro
         checklist=config.checklist,
         model_card=model_card,
         declared=config.declared,
+        stats=stats,
     )
+
+
+def _engine_stats(config: RunConfig, predictor: Predictor | None = None) -> Any:
+    """Count tables over every row of ``config.data`` and a seeded sample, streamed or on Dask.
+
+    With a model, it runs on each batch (on this machine, or on the Dask workers) and its
+    predictions and probabilities join the batch as two extra columns.
+    """
+    from conformance.errors import ConfigError
+
+    flag = f"--engine {config.engine}"
+    if predictor is None and config.predictions is None:
+        raise DataError("nothing to audit: no model and no predictions", "give --model FILE or --predictions COLUMN")
+    if config.task == "regression":
+        raise ConfigError(f"{flag} audits binary targets", "use --engine memory for regression")
+    from conformance.engine.streaming import PREDICTION, SCORE, ModelOutputs, schema_names, stream_stats
+
+    names = schema_names(config.data)
+    columns = pd.DataFrame(columns=names)
+    require_columns(columns, {"--target": config.target, "--predictions": config.predictions, "--scores": config.scores})
+    for column in [*config.sensitive, *(config.features or [])]:
+        require_columns(columns, {"--sensitive" if column in config.sensitive else "a feature": column})
+    transform = None
+    predictions, scores = config.predictions, config.scores
+    if predictor is not None:
+        excluded = {config.target, *(c for c in (config.predictions, config.scores) if c)}
+        features = predictor.feature_names or config.features or [c for c in names if c not in excluded]
+        role = f"a model input ({'declared by the model' if predictor.feature_names else 'feature'})"
+        for column in features:
+            require_columns(columns, {role: column})
+        positive = config.positive_label
+        if positive is None and predictor.classes is not None and {str(c) for c in predictor.classes} <= {"0", "1"}:
+            positive = "1"
+        transform = ModelOutputs(predictor, features, positive)
+        predictions, scores = PREDICTION, SCORE
+    options = dict(target=config.target, sensitive=list(config.sensitive), predictions=predictions,
+                   scores=scores, positive_label=config.positive_label, seed=config.seed,
+                   sample_rows=config.sample_rows, transform=transform)
+    if config.engine == "dask":
+        from conformance.engine.dask import dask_stats
+
+        return dask_stats(config.data, scheduler=config.scheduler, **options)
+    return stream_stats(config.data, **options)
+
+
+def _sample_data(stats: Any, target: str, sensitive: list[str], features: Sequence[str] | None, exclude: list[str]) -> AuditData:
+    """The seeded sample of a streamed audit with its roles (validated over all rows by the engine)."""
+    frame = stats.sample
+    chosen = list(features) if features else [c for c in map(str, frame.columns) if c not in {target, *exclude}]
+    return AuditData(
+        frame=frame,
+        target=target,
+        task="binary",
+        y_true=(frame[target] == stats.positive_label).to_numpy(dtype="int8"),
+        positive_label=stats.positive_label,
+        sensitive=list(sensitive),
+        features=chosen,
+        notes=list(stats.notes),
+    )
+
+
+def _sample_predictions(data: AuditData, predictions: str | None, scores: str | None) -> tuple[Any, Any]:
+    frame = data.frame
+    y_pred = (frame[predictions].astype(str) == str(data.positive_label)).to_numpy(dtype="int8") if predictions else None
+    y_score = frame[scores].to_numpy(dtype=float) if scores else None
+    return y_pred, y_score
 
 
 def audit(
@@ -514,6 +601,8 @@ def run_command(config: RunConfig) -> list[str]:
         args += ["--declare", f"{name}={value:g}"]
     if config.trust_model:
         args.append("--trust-model")
+    if config.engine != "memory":
+        args += ["--engine", config.engine, "--sample-rows", str(config.sample_rows)]
     return [*args, "--seed", str(config.seed)]
 
 

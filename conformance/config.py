@@ -68,6 +68,7 @@ class RunConfig(BaseModel):
     seed: int = 0
     engine: Engine = Field(default="memory", description="memory (pandas), stream (record batches, bounded memory) or dask (a cluster).")
     scheduler: str | None = Field(default=None, description="Dask scheduler address for --engine dask (default: a local cluster).")
+    sample_rows: int = Field(default=200_000, ge=1, description="Rows of the seeded sample that row-based checks use with --engine stream or dask.")
     lang: Literal["en", "zh"] = Field(default="en", description="Language of the terminal summary and the reports.")
     sign_key: Path | None = Field(default=None, description="Ed25519 private key (PEM) to sign the report with.")
     baseline: Path | None = Field(default=None, description="An earlier report.json to compare with (for --fail-on regression).")

@@ -19,10 +19,13 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from conformance.engine.tables import SufficientStats
 from conformance.io.dataset import AuditData
 from conformance.io.models import Predictor
 from conformance.result import Measurement
-from conformance.stats.groups import Grouping, groupings_for
+from conformance.stats import confusion as cm
+from conformance.stats.groups import JOIN, Grouping, encode, groupings_for
+from conformance.stats.scores import label_histogram, score_bins
 
 ID_PATTERN = re.compile(r"^[a-z]+(_[a-z]+)*\.[a-z0-9]+(_[a-z0-9]+)*$")
 
@@ -54,13 +57,83 @@ class AuditContext:
     model_features: list[str] = field(default_factory=list)
     reference: AuditData | None = None
     model_card: dict | None = None
+    stats: SufficientStats | None = None  # streamed or distributed: tables over all rows; ``data`` is a sample
     _groupings: dict[bool, list[Grouping]] = field(default_factory=dict, repr=False)
+    _bins: dict[int, tuple[np.ndarray, int, bool]] = field(default_factory=dict, repr=False)
 
     def groupings(self, intersections: bool = True) -> list[Grouping]:
-        """Each sensitive attribute and, optionally, their intersection; computed once."""
+        """Each sensitive attribute and, optionally, their intersection; computed once.
+
+        With precomputed statistics, a grouping has every group of the full data (and its size)
+        while its codes cover the sample's rows.
+        """
         if intersections not in self._groupings:
-            self._groupings[intersections] = groupings_for(self.data.frame, self.data.sensitive, intersections)
+            if self.stats is None:
+                self._groupings[intersections] = groupings_for(self.data.frame, self.data.sensitive, intersections)
+            else:
+                self._groupings[intersections] = self._stats_groupings(intersections)
         return self._groupings[intersections]
+
+    def _stats_groupings(self, intersections: bool) -> list[Grouping]:
+        stats = self.stats
+        assert stats is not None
+        frame = self.data.frame
+        out, row_labels = [], []
+        for column in self.data.sensitive:
+            local = encode(frame[column], column) if len(frame) else Grouping(column, (), np.zeros(0, dtype=np.int64))
+            labels = stats.labels[column]
+            index = {label: i for i, label in enumerate(labels)}
+            remap = np.asarray([index[label] for label in local.labels], dtype=np.int64)
+            codes = remap[local.codes] if len(local.labels) else np.zeros(0, dtype=np.int64)
+            row_labels.append(np.asarray(labels, dtype=object)[codes])
+            out.append(Grouping(column, labels, codes, stats.tables[column].sum(axis=1)))
+        if intersections and len(out) >= 2:
+            name = JOIN.join(self.data.sensitive)
+            labels = stats.labels[name]
+            index = {label: i for i, label in enumerate(labels)}
+            joined = [JOIN.join(parts) for parts in zip(*row_labels)]
+            codes = np.asarray([index[label] for label in joined], dtype=np.int64)
+            out.append(Grouping(name, labels, codes, stats.tables[name].sum(axis=1)))
+        return out
+
+    def confusion_table(self, grouping: Grouping | None, outputs: np.ndarray) -> np.ndarray:
+        """Counts (groups, 4) of ``outputs`` against the target; over all rows when precomputed.
+
+        ``grouping`` None is the whole data as one group. The precomputed tables serve the
+        model's predictions only; other outputs (e.g. scores above a median) count the rows at hand.
+        """
+        stats = self.stats
+        if stats is not None and outputs is self.y_pred:
+            if grouping is None:
+                return stats.overall
+            if grouping.attribute in stats.tables:
+                return stats.tables[grouping.attribute]
+        if grouping is None:
+            return cm.confusion_table(np.zeros(len(outputs), dtype=np.int64), 1, self.data.y_true, outputs)
+        return cm.confusion_table(grouping.codes, grouping.size, self.data.y_true, outputs)
+
+    def score_histogram(self, grouping: Grouping | None, max_bins: int = 4096) -> tuple[np.ndarray, int, str | None]:
+        """Score histogram (groups, 2, bins), the number of bins, and a note when it is approximate."""
+        stats = self.stats
+        if stats is not None and stats.histograms is not None:
+            hist = stats.overall_histogram if grouping is None else stats.histograms.get(grouping.attribute)
+            if hist is not None:
+                return hist, hist.shape[-1], f"computed on {hist.shape[-1]} equal-width bins of the scores over all {stats.rows} rows"
+        assert self.scores is not None
+        if max_bins not in self._bins:
+            self._bins[max_bins] = score_bins(self.scores, max_bins)
+        bins, n_bins, exact = self._bins[max_bins]
+        note = None if exact else f"computed on {n_bins} quantile bins of the scores"
+        if stats is not None and stats.sampled:
+            note = "; ".join(n for n in (note, stats.sample_note) if n)
+        if grouping is None:
+            return label_histogram(bins, n_bins, self.data.y_true), n_bins, note
+        return label_histogram(bins, n_bins, self.data.y_true, grouping.codes, grouping.size), n_bins, note
+
+    @property
+    def rows(self) -> int:
+        """Rows of the whole data (the sample's size is ``data.rows``)."""
+        return self.stats.rows if self.stats is not None else self.data.rows
 
     @property
     def has_model(self) -> bool:

@@ -140,7 +140,7 @@ def representation(ctx: AuditContext, params: RepresentationParams) -> list[Meas
     """
     if not ctx.data.sensitive:
         raise NotApplicable("no sensitive attribute given (--sensitive COLUMN)")
-    rows = ctx.data.rows
+    rows = ctx.rows
     out = []
     for grouping in ctx.groupings(params.intersections):
         counts = grouping.counts()

@@ -75,8 +75,8 @@ class _Counts:
     resampled: np.ndarray  # (n_boot, groups, 4)
 
     @classmethod
-    def of(cls, grouping: Grouping, y_true: np.ndarray, y_pred: np.ndarray, n_boot: int, rng: np.random.Generator) -> _Counts:
-        table = cm.confusion_table(grouping.codes, grouping.size, y_true, y_pred)
+    def of(cls, ctx: AuditContext, grouping: Grouping, y_pred: np.ndarray, n_boot: int, rng: np.random.Generator) -> _Counts:
+        table = ctx.confusion_table(grouping, y_pred)
         return cls(grouping, table, resample_tables(table, n_boot, rng))
 
     @property
@@ -294,7 +294,7 @@ def _disparities(
     rng = ctx.rng(check_id)
     out: list[Measurement] = []
     for grouping, reference in zip(groupings, references):
-        counts = _Counts.of(grouping, ctx.data.y_true, y_pred, params.n_boot, rng)
+        counts = _Counts.of(ctx, grouping, y_pred, params.n_boot, rng)
         note = None
         if params.reference_group is not None and reference is None:
             note = f"reference group '{params.reference_group}' is not a group of {grouping.attribute}: highest and lowest compared"
@@ -447,7 +447,7 @@ def ll144_impact_ratio(ctx: AuditContext, params: LL144Params) -> list[Measureme
     rng = ctx.rng(check_id)
     out: list[Measurement] = []
     for grouping in _groupings(ctx, params):
-        counts = _Counts.of(grouping, ctx.data.y_true, outputs, params.n_boot, rng)
+        counts = _Counts.of(ctx, grouping, outputs, params.n_boot, rng)
         sizes, total = counts.sizes, int(counts.sizes.sum())
         unknown = frozenset(i for i, label in enumerate(grouping.labels) if _is_unknown(label))
         small_share = {
@@ -461,6 +461,7 @@ def ll144_impact_ratio(ctx: AuditContext, params: LL144Params) -> list[Measureme
             d.note if not np.isfinite(d.ratio) else None,
             f"unknown category: {n_unknown} rows ({n_unknown / total:.2%}) left out of the impact ratios",
             None if median is None else f"scoring rate: share of the category scoring above the median score {median:.6g}",
+            ctx.stats.sample_note if median is not None and ctx.stats is not None and ctx.stats.sampled else None,
         )
         top = impact_ratios(d.compared)[1]
         boot_top = impact_ratios(d.boot_compared)[1]

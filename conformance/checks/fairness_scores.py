@@ -18,7 +18,7 @@ from conformance.stats import confusion as cm
 from conformance.stats.bootstrap import bootstrap_rows, bootstrap_sums, resample_tables
 from conformance.stats.disparity import difference_and_ratio
 from conformance.stats.groups import Grouping
-from conformance.stats.scores import auc, label_histogram, score_bins
+from conformance.stats.scores import auc
 
 
 class AucParams(GroupParams):
@@ -85,11 +85,9 @@ def auc_parity(ctx: AuditContext, params: AucParams) -> list[Measurement]:
     if ctx.scores is None:
         raise NotApplicable("no scores: per-group AUC needs the model's scores (--scores or predict_proba)")
     rng = ctx.rng("fairness.auc_parity")
-    bins, n_bins, exact = score_bins(ctx.scores, params.max_bins)
-    note = None if exact else f"computed on {n_bins} quantile bins of the scores"
     out = []
     for grouping in _groupings(ctx, params):
-        histogram = label_histogram(bins, n_bins, ctx.data.y_true, grouping.codes, grouping.size)
+        histogram, _, note = ctx.score_histogram(grouping, params.max_bins)
         boot = auc(resample_tables(histogram, params.n_boot, rng)) if params.n_boot else np.empty((0, grouping.size))
         out += _compare("fairness.auc_parity", "auc", grouping, grouping.counts(), auc(histogram), boot, params, note)
     return out

@@ -21,7 +21,7 @@ from conformance.result import GroupValue, Interval, Measurement
 from conformance.stats import confusion as cm
 from conformance.stats.bootstrap import bootstrap_rows, bootstrap_sums, percentile_interval, resample_tables
 from conformance.stats.groups import Grouping, encode
-from conformance.stats.scores import auc, label_histogram, score_bins
+from conformance.stats.scores import auc
 
 CLASSIFICATION_METRICS = {
     "accuracy": cm.accuracy,
@@ -85,6 +85,8 @@ def _loss_measurements(ctx: AuditContext, params: BootstrapParams, rng: np.rando
         sums = bootstrap_sums(np.column_stack([np.ones(len(sample)), sample]), params.n_boot, rng)[:, 0]
         means = cm.ratio(sums[:, 1:], sums[:, :1])
         cis = [_interval(means[:, j], params) for j in range(2)]
+    if ctx.stats is not None and ctx.stats.sampled:
+        note = _join(note, ctx.stats.sample_note)
     return [
         Measurement(check=check, metric=metric, value=_value(point[j]), ci=cis[j], note=note)
         for j, metric in enumerate(("log_loss", "brier"))
@@ -101,9 +103,7 @@ def classification(ctx: AuditContext, params: BootstrapParams) -> list[Measureme
     undefined, with the reason.
     """
     y_pred = ctx.require_predictions()
-    y_true = ctx.data.y_true
-    rows = ctx.data.rows
-    table = cm.confusion_table(np.zeros(rows, dtype=np.int64), 1, y_true, y_pred)[0]
+    table = ctx.confusion_table(None, y_pred)[0]
     rng = ctx.rng("performance.classification")
     resampled = resample_tables(table, params.n_boot, rng)
     out = []
@@ -116,14 +116,14 @@ def classification(ctx: AuditContext, params: BootstrapParams) -> list[Measureme
         note = None if value is not None else "undefined: its denominator is zero on this data"
         out.append(Measurement(check="performance.classification", metric=name, value=value, ci=ci, note=note))
     if ctx.scores is not None:
-        bins, n_bins, exact = score_bins(ctx.scores)
-        histogram = label_histogram(bins, n_bins, y_true)[0]
+        histogram, n_bins, binned = ctx.score_histogram(None)
+        histogram = histogram[0]
         value = _value(auc(histogram))
         ci = None
         if params.n_boot:
             low, high = percentile_interval(auc(resample_tables(histogram, params.n_boot, rng)), params.ci_level)
             ci = Interval(low=low, high=high, level=params.ci_level)
-        note = None if exact else f"computed on {n_bins} quantile bins of the scores"
+        note = binned
         if value is None:
             note = "undefined: the data has a single class"
         out.append(Measurement(check="performance.classification", metric="roc_auc", value=value, ci=ci, note=note))

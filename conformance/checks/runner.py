@@ -8,6 +8,14 @@ from conformance.checks.base import AuditContext, Check, CheckParams, NotApplica
 from conformance.errors import ConformanceError
 from conformance.result import CheckOutcome
 
+# Checks whose measurements come from the count tables over all rows when the data is streamed;
+# every other check measures the seeded sample, and says so.
+FROM_TABLES = frozenset({
+    "data.representation", "fairness.accuracy_parity", "fairness.auc_parity", "fairness.demographic_parity",
+    "fairness.disparate_impact", "fairness.equal_opportunity", "fairness.equalized_odds", "fairness.fpr_parity",
+    "fairness.group_rates", "fairness.ll144_impact_ratio", "fairness.predictive_parity", "performance.classification",
+})
+
 
 def run_check(key: str, check: Check, params: CheckParams, ctx: AuditContext) -> CheckOutcome:
     """Measure; a check that cannot apply or that crashes becomes a value, and the others still run."""
@@ -24,4 +32,7 @@ def run_check(key: str, check: Check, params: CheckParams, ctx: AuditContext) ->
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
         return CheckOutcome(**base, status="error", reason=f"{type(exc).__name__}: {exc} (at {where})")
+    if ctx.stats is not None and ctx.stats.sampled and check.id not in FROM_TABLES:
+        note = ctx.stats.sample_note
+        measurements = [m.model_copy(update={"note": f"{m.note}; {note}" if m.note else note}) for m in measurements]
     return CheckOutcome(**base, status="ok", measurements=measurements)

@@ -19,12 +19,15 @@ class Grouping:
     attribute: str
     labels: tuple[str, ...]
     codes: np.ndarray  # int64, one per row, in range(len(labels))
+    totals: np.ndarray | None = None  # rows per group over all the data, when ``codes`` cover a sample
 
     @property
     def size(self) -> int:
         return len(self.labels)
 
     def counts(self) -> np.ndarray:
+        if self.totals is not None:
+            return np.asarray(self.totals)
         return np.bincount(self.codes, minlength=self.size)
 
 
