@@ -10,8 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from conformance.errors import ConfigError, InputError
-from conformance.yamlfile import read_yaml
 from conformance.result import Format
+from conformance.yamlfile import read_yaml
 
 
 class Severity(str, Enum):
