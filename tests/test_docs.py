@@ -24,4 +24,4 @@ def test_every_shipped_profile_is_documented():
 def test_readme_starts_with_the_two_commands():
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     block = lines[lines.index("```bash") + 1 : lines.index("```bash") + 3]
-    assert block == ["pip install . && conformance demo", "pip install '.[test]' && pytest"]
+    assert block == ["pip install '.[explain]' && conformance demo", "pip install '.[test]' && pytest"]
