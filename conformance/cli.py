@@ -109,11 +109,12 @@ def demo(
     formats = api.parse_formats(format)
     bar, update = _progress()
     with bar:
-        result, _ = api.run_demo(output, seed, progress=update)
+        result, config = api.run_demo(output, seed, progress=update)
     _show(result, output, formats, lang.value)
-    out.print(f"[dim]Try your own: conformance run --model {output}/inputs/model.skops --data "
-              f"{output}/inputs/german_credit_test.csv --target risk --sensitive sex --profile eeoc-four-fifths "
-              f"--trust-type sklearn.tree._tree.Tree[/]")
+    from conformance.report.i18n import Words
+
+    command = " ".join(api.run_command(config)[:-2])  # the demo's own audit, minus the seed
+    out.print(Words(lang.value)("text.try_your_own", command=command), style="dim", markup=False, highlight=False)
 
 
 @app.command()
