@@ -273,7 +273,7 @@ def card_init(
     from conformance import api
 
     api.write_card_template(output, force)
-    out.print(f"wrote {output}: fill in every TODO, then run with --model-card {output}")
+    out.print(f"wrote {output}: replace every FILL IN, then run with --model-card {output}")
 
 
 @report_app.command("schema")

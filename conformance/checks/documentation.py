@@ -3,7 +3,7 @@
 A model card is a YAML mapping supplied with ``--model-card FILE`` (``conformance card init``
 writes a template). The check measures which of the fields a profile requires are filled in; a
 field counts as filled when it is present, not empty, and not a template placeholder (text
-beginning ``TODO``). Nested fields are named with dots (``training_data.source``).
+beginning ``FILL IN``, or the common ``TODO``). Nested fields are named with dots (``training_data.source``).
 """
 
 from __future__ import annotations
@@ -33,46 +33,47 @@ DEFAULT_REQUIRED_FIELDS = (
 )
 """The issue's minimum, after EU AI Act Annex IV §1–3 and Mitchell et al., 'Model Cards for Model Reporting' (2019)."""
 
-PLACEHOLDER = "TODO"
+PLACEHOLDERS = ("FILL IN", "TODO")
+"""Text a field starts with while it still awaits its answer (case-insensitive)."""
 
 CARD_TEMPLATE = """\
 # Model card: fill in every field; `conformance run --model-card model-card.yaml` checks it.
 # Fields follow EU AI Act Annex IV (technical documentation) and "Model Cards for Model
-# Reporting" (Mitchell et al., 2019). A field still starting with TODO counts as missing.
+# Reporting" (Mitchell et al., 2019). A field still starting with FILL IN counts as missing.
 
-model_name: TODO name of the model or AI system
-version: TODO version of the model (and of the system it is part of)
-date: TODO date of this version (YYYY-MM-DD)
-owner: TODO provider (organisation) responsible for the model
-contact: TODO contact point for questions and complaints (email or URL)
-license: TODO licence or terms of use
+model_name: FILL IN — name of the model or AI system
+version: FILL IN — version of the model (and of the system it is part of)
+date: FILL IN — date of this version (YYYY-MM-DD)
+owner: FILL IN — provider (organisation) responsible for the model
+contact: FILL IN — contact point for questions and complaints (email or URL)
+license: FILL IN — licence or terms of use
 
-intended_use: TODO the intended purpose, the decisions it supports, its users and the people affected (Annex IV 1(a))
-out_of_scope_uses: TODO uses the model is not designed or validated for, and foreseeable misuse (Annex IV 1, Art. 13(3)(b)(iii))
+intended_use: FILL IN — the intended purpose, the decisions it supports, its users and the people affected (Annex IV 1(a))
+out_of_scope_uses: FILL IN — uses the model is not designed or validated for, and foreseeable misuse (Annex IV 1, Art. 13(3)(b)(iii))
 
 model_details:
-  architecture: TODO kind of model, its inputs and outputs (Annex IV 2(b))
-  features: TODO the input features and why each is needed
-  training_procedure: TODO training method, hyper-parameters and how they were chosen
+  architecture: FILL IN — kind of model, its inputs and outputs (Annex IV 2(b))
+  features: FILL IN — the input features and why each is needed
+  training_procedure: FILL IN — training method, hyper-parameters and how they were chosen
 
 training_data:
-  source: TODO provenance of the training data, its collection and period (Annex IV 2(d))
-  preparation: TODO labelling, cleaning, enrichment and aggregation
-  representativeness: TODO who is represented and who is under-represented (Art. 10(3))
+  source: FILL IN — provenance of the training data, its collection and period (Annex IV 2(d))
+  preparation: FILL IN — labelling, cleaning, enrichment and aggregation
+  representativeness: FILL IN — who is represented and who is under-represented (Art. 10(3))
 
 evaluation_data:
-  source: TODO the test data and how it relates to the intended use (Annex IV 2(g))
-  size: TODO number of rows, and of each group compared
+  source: FILL IN — the test data and how it relates to the intended use (Annex IV 2(g))
+  size: FILL IN — number of rows, and of each group compared
 
-metrics: TODO the metrics used, why they fit the purpose, and the levels achieved (Annex IV 3, 4; Art. 15)
-limitations: TODO known limitations, conditions of degraded performance, groups it serves worse (Annex IV 3)
-ethical_considerations: TODO risks to health, safety and fundamental rights, and the mitigations (Annex IV 5)
+metrics: FILL IN — the metrics used, why they fit the purpose, and the levels achieved (Annex IV 3, 4; Art. 15)
+limitations: FILL IN — known limitations, conditions of degraded performance, groups it serves worse (Annex IV 3)
+ethical_considerations: FILL IN — risks to health, safety and fundamental rights, and the mitigations (Annex IV 5)
 
-human_oversight: TODO oversight measures and how users can interpret the outputs (Art. 14, Annex IV 2(e))
-risk_management: TODO the risk management system and its results (Art. 9, Annex IV 5)
-post_market_monitoring: TODO how the model is monitored in use (Art. 72, Annex IV 9)
-standards_applied: TODO harmonised standards or specifications applied (Annex IV 7)
-changes: TODO changes made to the model over its lifecycle (Annex IV 6)
+human_oversight: FILL IN — oversight measures and how users can interpret the outputs (Art. 14, Annex IV 2(e))
+risk_management: FILL IN — the risk management system and its results (Art. 9, Annex IV 5)
+post_market_monitoring: FILL IN — how the model is monitored in use (Art. 72, Annex IV 9)
+standards_applied: FILL IN — harmonised standards or specifications applied (Annex IV 7)
+changes: FILL IN — changes made to the model over its lifecycle (Annex IV 6)
 """
 
 
@@ -102,7 +103,7 @@ def filled(value: Any) -> bool:
         return False
     if isinstance(value, str):
         text = value.strip()
-        return bool(text) and not text.upper().startswith(PLACEHOLDER)
+        return bool(text) and not text.upper().startswith(PLACEHOLDERS)
     if isinstance(value, dict):
         return bool(value) and all(filled(v) for v in value.values())
     if isinstance(value, (list, tuple)):

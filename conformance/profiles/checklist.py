@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from conformance.errors import ConfigError, InputError, did_you_mean
 from conformance.yamlfile import read_yaml
+from conformance.profiles.judge import identity
 from conformance.profiles.loader import _line_of
 from conformance.profiles.plan import Plan
 from conformance.profiles.schema import ChecklistItem, Question
@@ -156,14 +157,8 @@ def judge_item(
         )
     guidance = item.guidance or question.guidance
     return RequirementResult(
-        profile=profile_id,
-        id=item.id,
+        **identity(profile_id, item),
         kind="checklist",
-        clause=item.clause,
-        title=item.title,
-        title_zh=item.title_zh,
-        principle=item.principle,
-        severity=item.severity,
         check=None,
         check_key=None,
         metric=None,

@@ -7,7 +7,7 @@ inconclusive; groups left out of a comparison (too small) turn a pass into incon
 
 from __future__ import annotations
 
-from conformance.profiles.schema import Requirement, ThresholdSpec
+from conformance.profiles.schema import ChecklistItem, Requirement, ThresholdSpec
 from conformance.result import (
     CheckOutcome,
     Measurement,
@@ -73,6 +73,19 @@ def observe(measurement: Measurement, requirement: Requirement) -> Observation:
     return Observation(attribute=measurement.attribute, value=value, ci=ci, verdict=verdict, reason=f"{shown}: {why}")
 
 
+def identity(profile_id: str, requirement: Requirement | ChecklistItem) -> dict:
+    """The fields that name a requirement in a result, whatever its kind."""
+    return dict(
+        profile=profile_id,
+        id=requirement.id,
+        clause=requirement.clause,
+        title=requirement.title,
+        title_zh=requirement.title_zh,
+        principle=requirement.principle,
+        severity=requirement.severity,
+    )
+
+
 def resolve_declared(spec: ThresholdSpec, declared: dict[str, float]) -> tuple[ThresholdSpec, str | None]:
     """The threshold with declared levels filled in, or the reason it cannot be (none declared)."""
     update: dict = {}
@@ -121,14 +134,8 @@ def judge(
             verdict = min((o.verdict for o in observations), key=SEVERITY_OF_VERDICT.index)
             reason = "; ".join(o.reason or "" for o in observations if o.verdict == verdict)
     return RequirementResult(
-        profile=profile_id,
-        id=requirement.id,
+        **identity(profile_id, requirement),
         kind="automated",
-        clause=requirement.clause,
-        title=requirement.title,
-        title_zh=requirement.title_zh,
-        principle=requirement.principle,
-        severity=requirement.severity,
         check=requirement.check,
         check_key=outcome.key,
         metric=requirement.metric,

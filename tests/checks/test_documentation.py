@@ -90,7 +90,7 @@ def test_nested_required_fields_and_custom_lists():
 
 def test_filled_refuses_placeholders_and_empties():
     assert not filled(None) and not filled("") and not filled("  ") and not filled([]) and not filled({})
-    assert not filled("TODO: say") and not filled(["ok", "todo"]) and not filled({"a": "ok", "b": None})
+    assert not filled("FILL IN — say") and not filled("TODO: say") and not filled(["ok", "todo"]) and not filled({"a": "ok", "b": None})
     assert filled("text") and filled(0) and filled(["a"]) and filled({"a": "b"})
 
 
