@@ -36,7 +36,7 @@ from pydantic import Field
 from conformance.checks.base import AuditContext, CheckParams, NotApplicable
 from conformance.errors import ModelError
 
-INSTALL_HINT = "install conformance[explain]"
+INSTALL_HINT = "install conformance-audit[explain]"
 PERMUTATIONS = 3
 """Antithetic permutations per explained row on the model-agnostic path (exact up to pairwise interactions)."""
 _AGNOSTIC_CHUNK = 25  # rows explained between two looks at the clock on the model-agnostic path

@@ -4,7 +4,7 @@ A partition is one Parquet file (or a CSV file) streamed in record batches on a 
 workers return their tallies (counts and a bottom-k sample, a few MB each) and the client merges
 them. Merging adds integer counts, so the tables equal the in-memory engine's exactly, whatever
 the number of partitions or workers. Needs the ``dask`` extra (``pip install
-'conformance[dask]'``).
+'conformance-audit[dask]'``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def client_for(scheduler: str | None):
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:
-        raise ConfigError("--engine dask needs Dask: pip install 'conformance[dask]'") from exc
+        raise ConfigError("--engine dask needs Dask: pip install 'conformance-audit[dask]'") from exc
     if scheduler is None:
         return Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 from conformance.result import InputFile, Manifest
 
 PACKAGES = (
-    "conformance", "numpy", "pandas", "pyarrow", "scikit-learn", "skops", "scipy", "pydantic",
+    "conformance-audit", "numpy", "pandas", "pyarrow", "scikit-learn", "skops", "scipy", "pydantic",
     "shap", "onnxruntime", "xgboost", "lightgbm",  # recorded when installed: they shape explanations and predictions
 )
 CHUNK = 1 << 20

@@ -37,7 +37,7 @@ def _require(module: str, extra: str, path: Path) -> Any:
     except ImportError as exc:
         raise ModelError(
             f"cannot load {path}: it is a {module} model and {module} is not installed",
-            f"pip install 'conformance[{extra}]'",
+            f"pip install 'conformance-audit[{extra}]'",
         ) from exc
 
 

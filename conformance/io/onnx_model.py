@@ -86,7 +86,7 @@ class OnnxModel:
         except ImportError as exc:
             raise ModelError(
                 f"cannot load {path}: ONNX models need onnxruntime, which is not installed",
-                "pip install 'conformance[onnx]'",
+                "pip install 'conformance-audit[onnx]'",
             ) from exc
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only: warnings would print around the one-line message

@@ -229,7 +229,7 @@ def test_missing_shap_is_not_applicable(planted, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_shap)
     outcome = _measure(ctx, "explainability.global_importance")
     assert outcome.status == "not_applicable"
-    assert "install conformance[explain]" in outcome.reason
+    assert "install conformance-audit[explain]" in outcome.reason
 
 
 def test_linear_and_model_agnostic_paths_are_additive_and_agree():

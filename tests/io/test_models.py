@@ -108,7 +108,7 @@ def test_onnx_without_onnxruntime_says_what_to_install(demo_onnx, monkeypatch):
     with pytest.raises(ModelError) as caught:
         load_model(demo_onnx)
     assert "onnxruntime, which is not installed" in caught.value.message
-    assert caught.value.hint == "pip install 'conformance[onnx]'"
+    assert caught.value.hint == "pip install 'conformance-audit[onnx]'"
 
 
 # ------------------------------------------------------------------------------------- pickles
