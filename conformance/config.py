@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import re
-from enum import Enum
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from conformance.choices import Severity
 from conformance.errors import ConfigError, InputError
 from conformance.result import Format
 from conformance.yamlfile import read_yaml
-
-
-class Severity(str, Enum):
-    """How much a failed requirement matters; ``--fail-on`` picks the lowest that fails a run.
-
-    ``regression`` is a policy, not a severity: with ``--baseline``, only a verdict worse than the
-    baseline's fails the run (its rank is above every severity, so no severity fails on its own).
-    """
-
-    critical = "critical"
-    major = "major"
-    minor = "minor"
-    regression = "regression"
-
-    @property
-    def rank(self) -> int:
-        return {"regression": 4, "critical": 3, "major": 2, "minor": 1}[self.value]
 
 
 Task = Literal["auto", "binary", "regression"]

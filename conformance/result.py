@@ -6,10 +6,11 @@ holds what differs between runs (time, duration). The JSON report is this model'
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from conformance.choices import Format
 
 SCHEMA_VERSION = "1"
 
@@ -22,16 +23,6 @@ CheckStatus = Literal["ok", "not_applicable", "error"]
 RequirementKind = Literal["automated", "checklist"]
 ChecklistAnswerValue = Literal["yes", "no", "partial", "not_applicable"]
 ClauseOutcome = Literal["satisfied", "failed", "open", "not_applicable"]
-
-
-class Format(str, Enum):
-    """Report formats; each maps to one renderer (``conformance.report.RENDERERS``)."""
-
-    json = "json"
-    md = "md"
-    html = "html"
-    pdf = "pdf"
-    junit = "junit"
 
 
 class _Frozen(BaseModel):

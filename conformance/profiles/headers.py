@@ -1,0 +1,73 @@
+"""A light read of the shipped profiles' headers, for listing them without loading the checks.
+
+``conformance profiles list`` needs each profile's id, title, version, citation and number of
+requirements, not the validated models: this reads the YAML only (no pydantic, no check registry)
+so the listing starts fast. Everything that judges or shows a profile in detail (``run``,
+``profiles show``/``validate``) goes through the validating loader; a test keeps the counts here
+equal to the loader's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+SHIPPED_PACKAGE = "conformance.checklists"
+
+
+@dataclass(frozen=True)
+class ProfileHeader:
+    id: str
+    title: str
+    title_zh: str | None
+    version: str
+    citation: str
+    requirements: int
+
+
+def _shipped() -> dict[str, Path]:
+    folder = resources.files(SHIPPED_PACKAGE)
+    return {
+        Path(entry.name).stem: Path(str(entry))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml") and not entry.name.startswith("_")
+    }
+
+
+def _read(path: Path) -> dict:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
+
+
+def _resolve(ref: str, shipped: dict[str, Path], base: Path | None = None) -> tuple[dict, dict[str, dict], list[str]]:
+    """The profile's data, its requirements by id after extends and waivers, and its Annex III selection."""
+    path = shipped.get(ref) or (base / ref if base is not None and not Path(ref).is_absolute() else Path(ref))
+    data = _read(path)
+    merged: dict[str, dict] = {}
+    annex: list[str] = []
+    for parent in data.get("extends") or []:
+        _, requirements, selected = _resolve(parent, shipped, path.parent)
+        merged.update(requirements)
+        annex.extend(selected)
+    merged.update({r["id"]: r for r in data.get("requirements") or []})
+    for waiver in data.get("waivers") or []:
+        merged.pop(waiver.get("requirement"), None)
+    return data, merged, [*annex, *(data.get("annex_iii") or [])]
+
+
+def shipped_headers() -> list[ProfileHeader]:
+    """Every shipped profile's header, sorted by id."""
+    shipped = _shipped()
+    headers = []
+    for ref in sorted(shipped):
+        data, merged, annex = _resolve(ref, shipped)
+        chosen = set(annex)
+        count = sum(1 for r in merged.values() if not r.get("use_cases") or chosen & set(r["use_cases"]))
+        source = data.get("source") or {}
+        headers.append(ProfileHeader(id=str(data["id"]), title=str(data.get("title", "")), title_zh=data.get("title_zh"),
+                                     version=str(data.get("version", "")), citation=str(source.get("citation", "")),
+                                     requirements=count))
+    return headers
