@@ -152,6 +152,16 @@ def _reference(frame: pd.DataFrame, data: AuditData, predictor: Predictor | None
         raise DataError(f"reference data: {exc.message}", exc.hint) from exc
 
 
+def _system(model_card: dict | None, system_name: str | None) -> dict[str, str | None]:
+    """The audited system's name (``--system-name``, else the model card's ``model_name``) and version."""
+
+    def card_text(key: str) -> str | None:
+        value = (model_card or {}).get(key)
+        return str(value) if value not in (None, "") and "FILL IN" not in str(value) else None
+
+    return {"system": system_name or card_text("model_name"), "system_version": card_text("version")}
+
+
 def _declared_levels(model_card: dict | None, declared: dict[str, float] | None) -> dict[str, float]:
     """Performance levels the provider declares: the model card's ``declared:``, then the run's (which win)."""
     from conformance.errors import ConfigError
@@ -190,6 +200,7 @@ def _audit(
     model_card: dict | None = None,
     declared: dict[str, float] | None = None,
     stats: Any = None,
+    system_name: str | None = None,
 ) -> AuditResult:
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -258,6 +269,7 @@ def _audit(
         features=list(predictor.feature_names or data.features) if predictor else data.features,
         predictions_only=predictor is None,
         declared=levels,
+        **_system(model_card, system_name),
     )
     profile_inputs = [hash_input(f"profile:{p.profile.id}", p.path) for p in plan.profiles]
     evidence = Evidence(
@@ -319,6 +331,7 @@ def run_audit(config: RunConfig, command: list[str] | None = None, progress: Pro
         model_card=model_card,
         declared=config.declared,
         stats=stats,
+        system_name=config.system_name,
     )
 
 
@@ -471,6 +484,17 @@ def save_reports(result: AuditResult, output: Path, formats: list[Format], lang:
         raise ReportError(exc.message, exc.hint) from exc
 
 
+def check_pdf_fonts(lang: str) -> None:
+    """Stop (exit 2) when the PDF in ``lang`` needs a font the system lacks."""
+    from conformance.errors import ReportError
+    from conformance.report.pdf import PdfError, check_fonts
+
+    try:
+        check_fonts(lang)
+    except PdfError as exc:
+        raise ReportError(exc.message, exc.hint) from exc
+
+
 def checks() -> list[Check]:
     """Every registered check, by id."""
     return [REGISTRY[key] for key in sorted(REGISTRY)]
@@ -589,7 +613,7 @@ def run_command(config: RunConfig) -> list[str]:
     """The ``conformance run`` command line that reproduces a configuration's audit."""
     args = ["conformance", "run"]
     for name in ("model", "data", "reference", "model_card", "checklist", "target", "predictions", "scores",
-                 "positive_label", "task"):
+                 "positive_label", "task", "system_name"):
         value = getattr(config, name)
         if value is not None and not (name == "task" and value == "auto"):
             args += [f"--{name.replace('_', '-')}", str(value)]
@@ -641,6 +665,8 @@ def run_gated(config: RunConfig, progress: Progress | None = None) -> tuple[Audi
         from conformance.evidence.signing import load_private_key
 
         load_private_key(config.sign_key)  # a bad key stops the run before the audit, not after
+    if Format.pdf in config.formats:
+        check_pdf_fonts(config.lang)  # a missing font too
     result = run_audit(config, progress=progress)
     if config.sign_key is not None:
         result = sign_result(result, config.sign_key)

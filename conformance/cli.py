@@ -157,6 +157,7 @@ def run(
     engine: Annotated[Optional[str], typer.Option("--engine", help="memory, stream (Parquet/CSV in record batches, bounded memory) or dask.")] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address for --engine dask (default: a local cluster).")] = None,
     sample_rows: Annotated[Optional[int], typer.Option("--sample-rows", help="Rows of the seeded sample for row-based checks with --engine stream or dask.")] = None,
+    system_name: Annotated[Optional[str], typer.Option("--system-name", help="Name of the audited system on the certificate (default: the model card's model_name).")] = None,
 ) -> None:
     """Audit your model (or its predictions) on your data against one or more profiles."""
     from conformance import api
@@ -167,7 +168,7 @@ def run(
         "task": task, "output": output, "formats": format, "fail_on": fail_on, "seed": seed,
         "trust_types": trust_type, "trust_model": trust_model or None, "checklist": checklist, "sets": set_, "declared": declare,
         "model_card": model_card, "lang": lang.value if lang else None, "sign_key": sign_key, "baseline": baseline,
-        "engine": engine, "scheduler": scheduler, "sample_rows": sample_rows,
+        "engine": engine, "scheduler": scheduler, "sample_rows": sample_rows, "system_name": system_name,
     }
     cfg = api.config_from(config, flags)
     bar, update = _progress()

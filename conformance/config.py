@@ -54,6 +54,7 @@ class RunConfig(BaseModel):
     sample_rows: int = Field(default=200_000, ge=1, description="Rows of the seeded sample that row-based checks use with --engine stream or dask.")
     lang: Literal["en", "zh"] = Field(default="en", description="Language of the terminal summary and the reports.")
     sign_key: Path | None = Field(default=None, description="Ed25519 private key (PEM) to sign the report with.")
+    system_name: str | None = Field(default=None, description="Name of the audited system on the certificate (default: the model card's model_name).")
     baseline: Path | None = Field(default=None, description="An earlier report.json to compare with (for --fail-on regression).")
 
     @field_validator("positive_label", mode="before")

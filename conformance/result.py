@@ -211,6 +211,8 @@ class Subject(_Frozen):
     features: list[str]
     predictions_only: bool
     declared: dict[str, float] = Field(default_factory=dict, description="Performance levels the provider declared.")
+    system: str | None = Field(default=None, description="The audited system's name: --system-name, else the model card's model_name.")
+    system_version: str | None = Field(default=None, description="The system's version, from the model card.")
 
 
 class Evidence(_Frozen):

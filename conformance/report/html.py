@@ -44,7 +44,8 @@ def _observed(r: RequirementResult, t: Words) -> list[str]:
     return parts or ["—"]
 
 
-def render_html(result: AuditResult, lang: str = DEFAULT) -> str:
+def render_html(result: AuditResult, lang: str = DEFAULT, unfolded: bool = False) -> str:
+    """The report page; measurement sections fold (``<details>``) on screen, ``unfolded`` for print."""
     t = Words(lang)
     env, source = _environment()
     ev = result.evidence
@@ -60,7 +61,9 @@ def render_html(result: AuditResult, lang: str = DEFAULT) -> str:
         })
     checks = []
     for index, outcome in enumerate(ev.checks):
-        charts = charts_for(f"c{index}", list(outcome.measurements), t) if outcome.status == "ok" else []
+        limits = {(r.metric, None): (r.threshold.min, r.threshold.max) for r in ev.requirements
+                  if r.check_key == outcome.key and r.metric and r.threshold is not None}
+        charts = charts_for(f"c{index}", list(outcome.measurements), t, limits) if outcome.status == "ok" else []
         checks.append({"outcome": outcome, "anchor": f"check-{index}", "charts": [(caption, Markup(svg)) for caption, svg in charts]})
     anchors = {c["outcome"].key: c["anchor"] for c in checks}
     return env.from_string(source).render(
@@ -76,4 +79,6 @@ def render_html(result: AuditResult, lang: str = DEFAULT) -> str:
         checklist=[r for r in ev.requirements if r.kind == "checklist"],
         origins=sorted({r.threshold.origin for r in ev.requirements if r.threshold}),
         evidence_hash=evidence_sha256(ev),
+        hashes={i.role: i.sha256 for i in ev.manifest.inputs},
+        unfolded=unfolded,
     )

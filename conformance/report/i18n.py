@@ -60,6 +60,10 @@ class Words:
     def severity(self, severity: str) -> str:
         return self(f"severity.{severity}")
 
+    def metric_name(self, metric: str) -> str:
+        """A metric's name in words when the catalogue has one (``metric.selection_rate``), else its id."""
+        return self._entries.get(f"metric.{metric}", metric)
+
     def profile_title(self, profile: ProfileSummary) -> str:
         """The profile's title in this language when the profile provides one."""
         return self._localised(profile.title, getattr(profile, f"title_{self.lang}", None))

@@ -79,5 +79,30 @@ def html_to_pdf(html: str) -> bytes:
         return target.read_bytes()
 
 
+FONT_LANGS = {"zh": ("zh", "fonts-noto-cjk")}  # report language: fontconfig language, Debian package
+
+
+def check_fonts(lang: str) -> None:
+    """Stop before printing when the language needs a font the system lacks: Chromium would print
+    empty boxes silently. Uses fontconfig's ``fc-list :lang=xx``; where fontconfig is absent
+    (macOS, Windows) the system's own fonts are trusted."""
+    if lang not in FONT_LANGS:
+        return
+    fc_lang, package = FONT_LANGS[lang]
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return
+    try:
+        ran = subprocess.run([fc_list, f":lang={fc_lang}", "family"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    if not ran.stdout.strip():
+        raise PdfError(
+            f"cannot write the {lang} PDF report: no font for {lang} is installed, the PDF would show empty boxes",
+            f"install {package} (Debian/Ubuntu: apt-get install {package}), or drop pdf from --format",
+        )
+
+
 def render_pdf(result: AuditResult, lang: str = DEFAULT) -> bytes:
-    return html_to_pdf(render_html(result, lang))
+    check_fonts(lang)
+    return html_to_pdf(render_html(result, lang, unfolded=True))
