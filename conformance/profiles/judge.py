@@ -148,10 +148,22 @@ def judge(
     )
 
 
-def overall_outcome(results: list[RequirementResult]) -> Outcome:
-    """Non-conformant on a critical or major fail; incomplete while evidence is missing; else
-    conformant, with observations when a minor requirement failed or a verdict was inconclusive."""
-    if any(r.verdict == "fail" and r.severity in ("critical", "major") for r in results):
+def binding(result: RequirementResult, adopt_defaults: bool = False) -> bool:
+    """Whether a failure of this requirement counts against conformity.
+
+    Only the numbers a source states (``regulation``, ``standard``) or the provider declares
+    (``provider-declared``), and process answers, decide conformity; a ``tool-default`` number is
+    practice, so its failure is an observation unless the user adopted the defaults.
+    """
+    return adopt_defaults or result.threshold is None or result.threshold.origin != "tool-default"
+
+
+def overall_outcome(results: list[RequirementResult], adopt_defaults: bool = False) -> Outcome:
+    """Non-conformant on a critical or major fail against a binding threshold (see ``binding``);
+    incomplete while evidence is missing; else conformant, with observations when a minor
+    requirement or a tool-default threshold failed, or a verdict was inconclusive."""
+    failed = [r for r in results if r.verdict == "fail"]
+    if any(r.severity in ("critical", "major") and binding(r, adopt_defaults) for r in failed):
         return "non_conformant"
     if any(r.verdict in ("pending", "error") for r in results):
         return "incomplete"
