@@ -576,13 +576,25 @@ def crosswalk(profile_refs: Sequence[str], sets: Sequence[str] = ()) -> Crosswal
     return build_crosswalk(plan_for(profile_refs, sets))
 
 
-def crosswalk_text(profile_refs: Sequence[str], fmt: str = "md") -> str:
+def annex_iii_sets(profile_refs: Sequence[str], use_cases: Sequence[str]) -> list[str]:
+    """``--set`` options selecting EU AI Act Annex III use cases in every EU AI Act profile of the list."""
+    if not use_cases:
+        return []
+    from conformance.errors import ConfigError
+
+    eu = [ref for ref in profile_refs if "eu-ai-act-high-risk" in load_profile(ref).chain]
+    if not eu:
+        raise ConfigError("--annex-iii selects use cases of the EU AI Act", "add --profile eu-ai-act-high-risk")
+    return [f"{load_profile(ref).profile.id}/annex_iii={','.join(use_cases)}" for ref in eu]
+
+
+def crosswalk_text(profile_refs: Sequence[str], fmt: str = "md", sets: Sequence[str] = ()) -> str:
     """The crosswalk as Markdown, CSV or JSON."""
     from conformance.errors import ConfigError, did_you_mean
 
     if fmt not in CROSSWALK_RENDERERS:
         raise ConfigError(f"unknown crosswalk format '{fmt}'", did_you_mean(fmt, [*CROSSWALK_RENDERERS, "table"]))
-    return CROSSWALK_RENDERERS[fmt](crosswalk(profile_refs))
+    return CROSSWALK_RENDERERS[fmt](crosswalk(profile_refs, sets))
 
 
 def profile_schema() -> str:

@@ -248,16 +248,18 @@ def checklist_init(
 def crosswalk(
     profile: Annotated[list[str], typer.Option("--profile", help="Profile id or YAML path (repeatable).")],
     format: Annotated[str, typer.Option("--format", help="table, md, csv or json.")] = "table",
+    annex_iii: Annotated[Optional[list[str]], typer.Option("--annex-iii", help="EU AI Act Annex III use case(s) to include, e.g. employment (repeatable).")] = None,
 ) -> None:
     """Which checks and checklist questions serve which clauses of each framework."""
     from conformance import api
 
+    sets = api.annex_iii_sets(profile, annex_iii or [])
     if format != "table":
-        sys.stdout.write(api.crosswalk_text(profile, format))
+        sys.stdout.write(api.crosswalk_text(profile, format, sets))
         return
     from rich.table import Table
 
-    walk = api.crosswalk(profile)
+    walk = api.crosswalk(profile, sets)
     table = Table("evidence", *walk.profiles, show_lines=True)
     table.columns[0].overflow = "fold"
     for row in walk.rows:

@@ -65,6 +65,10 @@ class Measurement(_Frozen):
     ci: Interval | None = None
     groups: list[GroupValue] = Field(default_factory=list)
     excluded_groups: list[str] = Field(default_factory=list, description="Groups left out of the value, each with its reason.")
+    permitted_exclusions: list[str] = Field(
+        default_factory=list,
+        description="Groups left out as the source permits (e.g. under 2% of the rows), still counted in the groups; a pass stays a pass.",
+    )
     driver: str | None = Field(default=None, description="Which groups drive a disparity (lowest and highest).")
     note: str | None = None
 
@@ -133,6 +137,9 @@ class RequirementResult(_Frozen):
     metric: str | None
     threshold: Threshold | None
     decision_rule: DecisionRule | None
+    informative: bool = Field(
+        default=False, description="Reported, not judged: passes once measured; observations show the screen's result."
+    )
     verdict: Verdict
     reason: str
     observations: list[Observation] = Field(default_factory=list)

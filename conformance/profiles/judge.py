@@ -68,9 +68,21 @@ def observe(measurement: Measurement, requirement: Requirement) -> Observation:
     if verdict == "pass" and measurement.excluded_groups:
         verdict = "inconclusive"
         why += "; but groups were left out: " + "; ".join(measurement.excluded_groups)
+    if measurement.permitted_exclusions:
+        why += "; set aside as the source permits (counts and rates still reported): " + "; ".join(measurement.permitted_exclusions)
     if verdict == "fail" and measurement.driver:
         why += f" ({measurement.driver})"
+    if not in_scope(measurement.attribute, threshold):
+        why += (f"; {measurement.attribute} is outside the attributes the source's number covers "
+                f"({', '.join(threshold.scope_attributes)}): a tool-default screen here")
     return Observation(attribute=measurement.attribute, value=value, ci=ci, verdict=verdict, reason=f"{shown}: {why}")
+
+
+def in_scope(attribute: str | None, threshold: ThresholdSpec) -> bool:
+    """Whether the source's number covers this attribute (always, unless ``scope_attributes`` narrows it)."""
+    if not threshold.scope_attributes:
+        return True
+    return attribute is not None and attribute.strip().lower() in {a.strip().lower() for a in threshold.scope_attributes}
 
 
 def identity(profile_id: str, requirement: Requirement | ChecklistItem) -> dict:
@@ -133,6 +145,15 @@ def judge(
         else:
             verdict = min((o.verdict for o in observations), key=SEVERITY_OF_VERDICT.index)
             reason = "; ".join(o.reason or "" for o in observations if o.verdict == verdict)
+            if verdict == "fail" and not any(in_scope(o.attribute, spec) for o in observations if o.verdict == "fail"):
+                # only attributes the source does not cover failed: the number was a tool-default screen
+                note = "; ".join(filter(None, [spec.note, "failed only on attributes the source's number does not cover: a tool-default screen"]))
+                spec = spec.model_copy(update={"origin": "tool-default", "note": note})
+            if requirement.informative and verdict in ("pass", "fail", "inconclusive") and all(
+                o.value is not None for o in observations
+            ):
+                screened = "; ".join(o.reason or "" for o in observations)
+                verdict, reason = "pass", f"reported, not judged (the source sets no pass mark); screen {bound_text(spec)}: {screened}"
     return RequirementResult(
         **identity(profile_id, requirement),
         kind="automated",
@@ -141,6 +162,7 @@ def judge(
         metric=requirement.metric,
         threshold=Threshold(min=spec.min, max=spec.max, origin=spec.origin, note=spec.note),
         decision_rule=requirement.decision_rule,
+        informative=requirement.informative,
         verdict=verdict,
         reason=reason,
         observations=observations,

@@ -53,7 +53,7 @@ def test_crosswalk_is_the_plan():
     cited = sum(len(r.serves) for r in walk.rows)
     assert cited == len(plan.cited) + len(plan.asked)
     shared = next(r for r in walk.rows if r.evidence == "fairness.demographic_parity")
-    assert shared.clauses_of("eu-ai-act-high-risk") == ["Art. 10(2)(f)–(g)"]
+    assert shared.clauses_of("eu-ai-act-high-risk") == ["Annex IV, point 2(g); Art. 9(2)(a), 9(8)"]
     assert shared.clauses_of("nist-ai-rmf") == ["MEASURE 2.11"]
 
 
@@ -65,12 +65,21 @@ def test_crosswalk_csv_and_json_agree():
 
 
 def test_crosswalk_cli(cli):
-    ran = cli("crosswalk", "--profile", "eeoc-four-fifths", "--profile", "nyc-ll144")
+    ran = cli("crosswalk", "--profile", "eeoc-four-fifths", "--profile", "nyc-ll144", "--format", "csv")
     assert ran.code == 0 and "fairness.demographic_parity" in ran.out
     ran = cli("crosswalk", "--profile", "eeoc-four-fifths", "--format", "markdown")
     assert ran.code == 2 and ran.err.strip() == "error: unknown crosswalk format 'markdown' (valid names: csv, json, md, table)"
     ran = cli("crosswalk", "--profile", "eeoc-4-fifths")
     assert ran.code == 2 and "did you mean 'eeoc-four-fifths'?" in ran.err
+
+
+def test_crosswalk_includes_the_annex_iii_use_cases_selected(cli):
+    plain = api.crosswalk_text(["eu-ai-act-high-risk"], "csv")
+    ran = cli("crosswalk", "--profile", "eu-ai-act-high-risk", "--annex-iii", "employment", "--format", "csv")
+    assert ran.code == 0 and "annex-iii-4-impact-ratio" in ran.out and "annex-iii-4-impact-ratio" not in plain
+    assert "Art. 27(1)(a)–(f), 27(3) (deployer duty)" in ran.out
+    ran = cli("crosswalk", "--profile", "nist-ai-rmf", "--annex-iii", "employment")
+    assert ran.code == 2 and "add --profile eu-ai-act-high-risk" in ran.err
 
 
 @pytest.mark.parametrize(
