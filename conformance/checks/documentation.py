@@ -79,7 +79,7 @@ test_reports: FILL IN — where the dated and signed test logs and reports are (
 cybersecurity: FILL IN — cybersecurity measures against data or model poisoning, adversarial examples and confidentiality attacks (Annex IV 2(h), Art. 15(5))
 
 # --- Annex IV points 3 and 4: monitoring, functioning and control; metrics --------------------
-metrics: FILL IN — the metrics used, why they fit the purpose, and the levels achieved (Annex IV 3; why they are appropriate: Annex IV 4; Art. 15)
+metrics: FILL IN — the metrics used, why they fit the purpose, and the levels achieved (Annex IV 3; why they are appropriate, Annex IV 4; Art. 15)
 limitations: FILL IN — known limitations, accuracy for specific groups, conditions of degraded performance (Annex IV 3)
 ethical_considerations: FILL IN — foreseeable unintended outcomes and risks to health, safety and fundamental rights (Annex IV 3)
 
