@@ -7,12 +7,14 @@ import importlib.util
 import io
 import json
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from conformance import api
 from conformance.profiles.crosswalk import clause_outcome
 from conformance.profiles.loader import shipped_profiles
+from conformance.profiles.schema import AnnexIIIUseCase
 
 _spec = importlib.util.spec_from_file_location("golden", Path(__file__).with_name("golden.py"))
 golden = importlib.util.module_from_spec(_spec)
@@ -27,9 +29,10 @@ Which evidence serves which clause of each framework: a row is one check (comput
 its parameters) or one process question (answered once); a cell lists the clauses of that
 framework it serves. Generated from the plan, never maintained by hand:
 
-    conformance crosswalk --format md --profile ID [--profile ID …]
+    conformance crosswalk --format md --profile ID [--profile ID …] [--annex-iii USE_CASE …]
 
-The test `tests/profiles/test_crosswalk.py` fails when this page is out of date; regenerate it
+The EU AI Act column below includes the requirements of every Annex III use case; select yours
+with `--annex-iii` (e.g. `--annex-iii employment`) to see only what applies to it. The test `tests/profiles/test_crosswalk.py` fails when this page is out of date; regenerate it
 with `UPDATE_GOLDEN=1 pytest tests/profiles/test_crosswalk.py`.
 
 """
@@ -41,7 +44,8 @@ def test_crosswalk_golden(fmt):
 
 
 def test_docs_crosswalk_page_is_generated():
-    golden.assert_golden(ROOT / "docs" / "crosswalk.md", DOCS_HEADER + api.crosswalk_text(DOCS_PROFILES, "md"))
+    every_use_case = api.annex_iii_sets(DOCS_PROFILES, list(get_args(AnnexIIIUseCase)))
+    golden.assert_golden(ROOT / "docs" / "crosswalk.md", DOCS_HEADER + api.crosswalk_text(DOCS_PROFILES, "md", every_use_case))
 
 
 def test_crosswalk_is_the_plan():
