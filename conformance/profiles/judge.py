@@ -129,8 +129,14 @@ def judge(
     observations: list[Observation] = []
     spec, undeclared = resolve_declared(requirement.threshold, declared or {})
     requirement = requirement.model_copy(update={"threshold": spec})
-    if undeclared and outcome.status == "ok":
-        verdict: Verdict = "inconclusive"
+    if undeclared and outcome.status == "ok" and spec.when_undeclared == "informative":
+        measured = [m for m in outcome.measurements if m.metric == requirement.metric]
+        observations = [Observation(attribute=m.attribute, value=m.value, ci=m.ci, verdict="pass" if m.value is not None else "inconclusive",
+                                    reason=f"{requirement.metric} = {_fmt(m.value)}") for m in measured]
+        verdict: Verdict = "pass" if observations and all(m.value is not None for m in measured) else "inconclusive"
+        reason = "reported, not judged: " + "; ".join(o.reason or "" for o in observations) + f" ({undeclared} to judge it)"
+    elif undeclared and outcome.status == "ok":
+        verdict = "inconclusive"
         reason = undeclared
     elif outcome.status == "not_applicable":
         verdict = "not_applicable"
@@ -162,7 +168,7 @@ def judge(
         metric=requirement.metric,
         threshold=Threshold(min=spec.min, max=spec.max, origin=spec.origin, note=spec.note),
         decision_rule=requirement.decision_rule,
-        informative=requirement.informative,
+        informative=requirement.informative or bool(undeclared and spec.when_undeclared == "informative"),
         verdict=verdict,
         reason=reason,
         observations=observations,

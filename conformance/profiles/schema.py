@@ -62,6 +62,10 @@ class ThresholdSpec(_Strict):
     )
     max_declared: str | None = Field(default=None, description="The bound is the declared level plus tolerance.")
     tolerance: float = Field(default=0.0, ge=0, description="Allowed shortfall against a declared level.")
+    when_undeclared: Literal["inconclusive", "informative"] = Field(
+        default="inconclusive",
+        description="Without the declared level: inconclusive (evidence missing) or informative (reported, not judged).",
+    )
     scope_attributes: list[str] = Field(
         default_factory=list,
         description=(

@@ -27,7 +27,8 @@ def test_eu_auc_is_judged_only_against_a_declared_level(predictions_frame):
     args = dict(target="approved", positive_label="yes", predictions="decision", scores="score", sensitive=["sex"],
                 profiles=["eu-ai-act-high-risk"])
     undeclared = next(r for r in api.audit(predictions_frame, **args).evidence.requirements if r.id == "art9-testing-auc")
-    assert undeclared.verdict == "inconclusive" and "--declare roc_auc" in undeclared.reason
+    assert undeclared.verdict == "pass" and undeclared.reason.startswith("reported, not judged: roc_auc = ")
+    assert "--declare roc_auc" in undeclared.reason and undeclared.observations[0].value is not None
     declared = next(r for r in api.audit(predictions_frame, declared={"roc_auc": 0.99}, **args).evidence.requirements
                     if r.id == "art9-testing-auc")
     assert declared.verdict == "fail" and declared.threshold.origin == "provider-declared"
