@@ -717,7 +717,9 @@ def run_gated(config: RunConfig, progress: Progress | None = None) -> tuple[Audi
     result = run_audit(config, progress=progress)
     if config.sign_key is not None:
         result = sign_result(result, config.sign_key)
-    return result, (diff_reports(baseline, result) if baseline is not None else None)
+    diff = diff_reports(baseline, result) if baseline is not None else None
+    checked = gate(result, config.fail_on, diff)  # recorded so the JUnit report fails exactly what the exit code does
+    return result.model_copy(update={"run": result.run.model_copy(update={"gate": checked})}), diff
 
 
 def diff_reports(old: AuditResult | Path, new: AuditResult | Path) -> Any:

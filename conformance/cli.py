@@ -84,23 +84,24 @@ def _progress():
     if not err.is_terminal:
         return contextlib.nullcontext(), None
 
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
                    console=err, transient=True)
-    task = bar.add_task("checks", total=None)
+    task = bar.add_task("loading", total=None, count="")  # the plan's size is known from the first update
 
     def update(check: str, done: int, total: int) -> None:
-        bar.update(task, description=f"measuring {check}" if check != "done" else "done", completed=done, total=total)
+        bar.update(task, description=f"measuring {check}" if check != "done" else "done", completed=done, total=total,
+                   count=f"{done}/{total}")
 
     return bar, update
 
 
-def _show(result, output: Path, formats: list[Format], lang: str = "en") -> None:
+def _show(result, output: Path, formats: list[Format], lang: str = "en", verbose: bool = False) -> None:
     """Write the reports (atomically, all or none), then print the summary."""
     from conformance import api
     from conformance.report.terminal import render_terminal
 
     written = api.save_reports(result, output, formats, lang)
-    render_terminal(result, out, [str(p) for p in written], lang=lang)
+    render_terminal(result, out, [str(p) for p in written], lang=lang, verbose=verbose)
 
 
 @app.command()
@@ -109,6 +110,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of every random step.")] = 0,
     format: Annotated[str, typer.Option("--format", help="Report formats, comma-separated: json,md,html,pdf,junit.")] = "json,md,html",
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the summary and the reports.")] = Lang.en,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Print the full table of requirements too.")] = False,
 ) -> None:
     """Audit a credit model trained on real data shipped with the package (UCI German Credit).
 
@@ -120,11 +122,12 @@ def demo(
     bar, update = _progress()
     with bar:
         result, config = api.run_demo(output, seed, progress=update)
-    _show(result, output, formats, lang.value)
+    _show(result, output, formats, lang.value, verbose)
     from conformance.report.i18n import Words
 
     command = " ".join(api.run_command(config)[:-2])  # the demo's own audit, minus the seed
-    out.print(Words(lang.value)("text.try_your_own", command=command), style="dim", markup=False, highlight=False)
+    out.print(Words(lang.value)("text.try_your_own", command=command), style="dim", markup=False, highlight=False,
+              soft_wrap=True)  # a command to copy: never broken across lines
 
 
 @app.command()
@@ -158,6 +161,7 @@ def run(
     engine: Annotated[Optional[str], typer.Option("--engine", help="memory, stream (Parquet/CSV in record batches, bounded memory) or dask.")] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address for --engine dask (default: a local cluster).")] = None,
     sample_rows: Annotated[Optional[int], typer.Option("--sample-rows", help="Rows of the seeded sample for row-based checks with --engine stream or dask.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Print the full table of requirements too.")] = False,
     system_name: Annotated[Optional[str], typer.Option("--system-name", help="Name of the audited system on the certificate (default: the model card's model_name).")] = None,
 ) -> None:
     """Audit your model (or its predictions) on your data against one or more profiles."""
@@ -176,10 +180,13 @@ def run(
     bar, update = _progress()
     with bar:
         result, diff = api.run_gated(cfg, progress=update)
-    _show(result, cfg.output, cfg.formats, cfg.lang)
+    _show(result, cfg.output, cfg.formats, cfg.lang, verbose)
     if diff is not None:
         sys.stdout.write(api.describe_diff(diff))
-    raise typer.Exit(api.exit_code(result, cfg.fail_on, diff))
+    from conformance.report.terminal import print_gate
+
+    print_gate(result.run.gate, out, cfg.lang)
+    raise typer.Exit(result.run.gate.code)
 
 
 @checks_app.command("list")

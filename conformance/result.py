@@ -276,6 +276,7 @@ class RunInfo(_Frozen):
 
     started_at: str
     duration_seconds: float
+    gate: Gate | None = Field(default=None, description="The exit code of `run` and why (--fail-on); None when not gated (demo).")
 
 
 class Signature(_Frozen):

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from conformance.report.charts import charts_for
 from conformance.report.i18n import DEFAULT, Words
-from conformance.report.words import FINDINGS, VERDICT_ORDER, ci_text, fmt
+from conformance.report.words import FINDINGS, VERDICT_ORDER, ci_text, fmt, observed
 from conformance.result import AuditResult, RequirementResult, evidence_sha256
 
 SYMBOLS = {"pass": "✓", "fail": "✗", "error": "!", "inconclusive": "?", "pending": "…", "not_applicable": "–"}
@@ -37,7 +37,7 @@ def _observed(r: RequirementResult, t: Words) -> list[str]:
         return [t(f"answer.{r.answer.answer}") if r.answer else t("text.unanswered")]
     parts = []
     for o in r.observations:
-        text = fmt(o.value)
+        text = observed(o.value, o.ci is not None and o.ci.low is not None)
         if o.ci is not None and o.ci.low is not None:
             text += " " + ci_text(o.ci.low, o.ci.high)
         parts.append(f"{o.attribute}: {text}" if o.attribute else text)

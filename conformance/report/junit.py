@@ -1,9 +1,11 @@
 """JUnit XML for CI dashboards: one test suite per profile, one test case per requirement.
 
-``classname`` is the profile id and ``name`` the requirement id with its clause. A ``fail``
-verdict is a ``<failure>``, ``error`` an ``<error>``; ``not_applicable`` and ``pending`` are
-``<skipped>`` with their reason; ``inconclusive`` is a failure (a CI gate cannot read it as a
-pass). Every message is the verdict's reason.
+``classname`` is the profile id and ``name`` the requirement id with its clause. The JUnit
+report tells the exit code's story: a ``<failure>`` (``<error>`` for an error verdict) only for
+a requirement that gates under the run's ``--fail-on`` (recorded in ``result.run.gate``; a report
+without one is read with the default, major). Every other verdict that is not a pass is
+``<skipped>`` with its verdict and reason, an inconclusive one included: it does not fail the
+run. Each test case carries its verdict, severity and threshold origin as properties.
 """
 
 from __future__ import annotations
@@ -13,8 +15,17 @@ import xml.etree.ElementTree as ET
 from conformance.report.i18n import DEFAULT, Words
 from conformance.result import AuditResult, RequirementResult, evidence_sha256
 
-FAILURE = ("fail", "inconclusive")
-SKIPPED = ("not_applicable", "pending")
+DEFAULT_FAIL_ON = "major"
+RANK = {"critical": 3, "major": 2, "minor": 1}
+
+
+def gating(result: AuditResult) -> set[tuple[str, str]]:
+    """(profile, requirement) of every requirement that makes the run fail."""
+    if result.run.gate is not None:
+        return {(f.profile, f.requirement) for f in result.run.gate.failed}
+    floor = RANK[DEFAULT_FAIL_ON]
+    return {(r.profile, r.id) for r in result.evidence.requirements
+            if r.verdict in ("fail", "error") and RANK.get(r.severity, 0) >= floor}
 
 
 def _details(r: RequirementResult, t: Words) -> str:
@@ -34,6 +45,7 @@ def render_junit(result: AuditResult, lang: str = DEFAULT) -> str:
     ev = result.evidence
     root = ET.Element("testsuites", name=t("title.report"))
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    gates = gating(result)
     for profile in ev.profiles:
         requirements = [r for r in ev.requirements if r.profile == profile.id]
         suite = ET.SubElement(
@@ -48,16 +60,18 @@ def render_junit(result: AuditResult, lang: str = DEFAULT) -> str:
         counts = {"tests": len(requirements), "failures": 0, "errors": 0, "skipped": 0}
         for r in requirements:
             case = ET.SubElement(suite, "testcase", classname=profile.id, name=f"{r.id} [{r.clause}]", time="0")
+            props = ET.SubElement(case, "properties")
+            for name, value in (("verdict", r.verdict), ("severity", r.severity),
+                                ("threshold_origin", r.threshold.origin if r.threshold else None)):
+                if value is not None:
+                    ET.SubElement(props, "property", name=name, value=value)
             message = t("junit.failure", verdict=t.verdict(r.verdict), reason=r.reason)
-            if r.verdict in FAILURE:
-                node = ET.SubElement(case, "failure", message=message, type=r.verdict)
+            if (r.profile, r.id) in gates:
+                kind = "error" if r.verdict == "error" else "failure"
+                node = ET.SubElement(case, kind, message=message, type=r.verdict)
                 node.text = _details(r, t)
-                counts["failures"] += 1
-            elif r.verdict == "error":
-                node = ET.SubElement(case, "error", message=message, type="error")
-                node.text = _details(r, t)
-                counts["errors"] += 1
-            elif r.verdict in SKIPPED:
+                counts["errors" if kind == "error" else "failures"] += 1
+            elif r.verdict != "pass":
                 ET.SubElement(case, "skipped", message=t("junit.skipped", verdict=t.verdict(r.verdict), reason=r.reason))
                 counts["skipped"] += 1
             ET.SubElement(case, "system-out").text = _details(r, t)

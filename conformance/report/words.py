@@ -10,5 +10,12 @@ def fmt(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+def observed(value: float | None, has_interval: bool) -> str:
+    """An observed value: a whole number without an interval is a count (``16``, not ``16.000``)."""
+    if value is not None and not has_interval and float(value).is_integer() and abs(value) >= 1:
+        return str(int(value))
+    return fmt(value)
+
+
 def ci_text(low: float | None, high: float | None) -> str:
     return "" if low is None or high is None else f"[{fmt(low)}, {fmt(high)}]"

@@ -15,7 +15,7 @@ def test_run_writes_every_text_format_in_chinese(cli, predictions_frame, tmp_pat
     assert ran.code in (0, 1), ran.err
     names = {p.name for p in (tmp_path / "o").iterdir()}
     assert names == {"report.json", "report.md", "report.html", "report.junit.xml"}
-    assert "结论" in ran.out and "已写入" in ran.out
+    assert "结论" in ran.out and "报告：" in ran.out
     assert '<html lang="zh-Hans">' in (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
     assert (tmp_path / "o" / "report.md").read_text(encoding="utf-8").startswith("# 合规性报告")
     root = ET.parse(tmp_path / "o" / "report.junit.xml").getroot()

@@ -87,5 +87,5 @@ def test_terminal_summary_in_chinese(demo_result):
     console = Console(record=True, width=160)
     render_terminal(demo_result, console, ["reports/x/report.json"], lang="zh")
     text = console.export_text()
-    assert "结论" in text and "已写入 reports/x/report.json" in text
+    assert "结论：" in text and "报告：reports/x/report.json" in text
     assert "Outcome" not in text and "What to look at" not in text
