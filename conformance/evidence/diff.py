@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from conformance.result import AuditResult, Measurement
+from conformance.result import AuditResult, Measurement, RequirementResult
 
 RANK = {"pass": 0, "not_applicable": 0, "pending": 1, "inconclusive": 1, "fail": 2, "error": 2}
 
@@ -24,6 +24,11 @@ class VerdictChange:
     old: str | None
     new: str | None
     regression: bool
+    old_value: float | None = None
+    new_value: float | None = None
+    old_ci: tuple[float, float] | None = None
+    new_ci: tuple[float, float] | None = None
+    threshold: str | None = None  # as the later report states it, e.g. ">= 0.8"
 
     @property
     def kind(self) -> str:
@@ -54,6 +59,7 @@ class ReportDiff:
     new_outcome: str
     verdicts: list[VerdictChange] = field(default_factory=list)
     moves: list[MetricMove] = field(default_factory=list)
+    not_comparable: list[str] = field(default_factory=list)  # why the two audits differ in more than the model's behaviour
 
     @property
     def regressions(self) -> list[VerdictChange]:
@@ -71,9 +77,51 @@ def _measurements(result: AuditResult) -> dict[tuple[str, str, str | None], Meas
     return {(c.key, m.metric, m.attribute): m for c in result.evidence.checks for m in c.measurements}
 
 
+def _deciding(r: RequirementResult | None) -> tuple[float | None, tuple[float, float] | None]:
+    """The value (and interval) behind a requirement's verdict: its worst observation."""
+    if r is None or not r.observations:
+        return None, None
+    o = next((o for o in r.observations if o.verdict == r.verdict), r.observations[0])
+    ci = (o.ci.low, o.ci.high) if o.ci is not None and o.ci.low is not None and o.ci.high is not None else None
+    return o.value, ci
+
+
+def _threshold(r: RequirementResult | None) -> str | None:
+    if r is None or r.threshold is None:
+        return None
+    low, high = r.threshold.min, r.threshold.max
+    if low is not None and high is not None:
+        return f"{low:g} to {high:g}"
+    return f">= {low:g}" if low is not None else (f"<= {high:g}" if high is not None else None)
+
+
+def comparability(old: AuditResult, new: AuditResult) -> list[str]:
+    """What differs between two audits besides the model's behaviour: inputs, seed, profile versions, overrides."""
+    reasons = []
+    before = {i.role: i.sha256 for i in old.evidence.manifest.inputs}
+    after = {i.role: i.sha256 for i in new.evidence.manifest.inputs}
+    for role in ("data", "reference", "model"):
+        if before.get(role) != after.get(role) and (role in before or role in after):
+            reasons.append(f"{role} SHA-256 differs")
+    if old.evidence.manifest.seed != new.evidence.manifest.seed:
+        reasons.append(f"seed {old.evidence.manifest.seed} -> {new.evidence.manifest.seed}")
+    versions = {p.id: p.version for p in old.evidence.profiles}
+    for p in new.evidence.profiles:
+        if p.id in versions and versions[p.id] != p.version:
+            reasons.append(f"profile {p.id} version {versions[p.id]} -> {p.version}")
+        elif p.id in versions and before.get(f"profile:{p.id}") != after.get(f"profile:{p.id}"):
+            reasons.append(f"profile {p.id} file differs")
+    was = {(o.profile, o.requirement, o.field): o.new for o in old.evidence.overrides}
+    now = {(o.profile, o.requirement, o.field): o.new for o in new.evidence.overrides}
+    for key in sorted(set(was) | set(now), key=str):
+        if was.get(key) != now.get(key):
+            reasons.append(f"override {key[0]}/{key[1]}.{key[2]}: {was.get(key, '(none)')} -> {now.get(key, '(none)')}")
+    return reasons
+
+
 def diff_reports(old: AuditResult, new: AuditResult) -> ReportDiff:
     """What changed from ``old`` (the baseline) to ``new``."""
-    result = ReportDiff(old.evidence.outcome, new.evidence.outcome)
+    result = ReportDiff(old.evidence.outcome, new.evidence.outcome, not_comparable=comparability(old, new))
     before = {(r.profile, r.id): r for r in old.evidence.requirements}
     after = {(r.profile, r.id): r for r in new.evidence.requirements}
     for key in [*before, *(k for k in after if k not in before)]:
@@ -88,7 +136,9 @@ def diff_reports(old: AuditResult, new: AuditResult) -> ReportDiff:
         else:
             regression = RANK[new_v] > RANK[old_v]
         clause = (b or a).clause
-        result.verdicts.append(VerdictChange(key[0], key[1], clause, old_v, new_v, regression))
+        (old_value, old_ci), (new_value, new_ci) = _deciding(a), _deciding(b)
+        result.verdicts.append(VerdictChange(key[0], key[1], clause, old_v, new_v, regression, old_value, new_value,
+                                             old_ci, new_ci, _threshold(b or a)))
     later = _measurements(new)
     for key, m in _measurements(old).items():
         n = later.get(key)
@@ -99,22 +149,34 @@ def diff_reports(old: AuditResult, new: AuditResult) -> ReportDiff:
     return result
 
 
+def _value(value: float | None, ci: tuple[float, float] | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
+
+
 def diff_text(diff: ReportDiff, markdown: bool = False) -> str:
     """The diff for people: a terminal listing, or Markdown for a pull-request comment."""
     lines = []
     head = "## Conformance diff" if markdown else "Conformance diff"
     outcome = f"outcome: {diff.old_outcome} → {diff.new_outcome}" if diff.old_outcome != diff.new_outcome else f"outcome: {diff.new_outcome} (unchanged)"
     lines += [head, "", outcome, ""]
+    if diff.not_comparable:
+        lines.append("not comparable as given: " + "; ".join(diff.not_comparable))
+        lines.append("")
     if diff.verdicts:
         lines.append(f"{len(diff.verdicts)} verdict change(s), {len(diff.regressions)} regression(s):")
         if markdown:
-            lines += ["", "| | requirement | clause | was | now |", "|---|---|---|---|---|"]
+            lines += ["", "| | requirement | clause | was | now | value was [CI] | value now [CI] | threshold |",
+                      "|---|---|---|---|---|---|---|---|"]
         for c in diff.verdicts:
             mark = {"regression": "REGRESSION", "improvement": "improved", "added": "added", "removed": "removed"}.get(c.kind, "changed")
+            was, now = _value(c.old_value, c.old_ci), _value(c.new_value, c.new_ci)
             if markdown:
-                lines.append(f"| {mark} | {c.profile}/{c.requirement} | {c.clause} | {c.old or '—'} | {c.new or '—'} |")
+                lines.append(f"| {mark} | {c.profile}/{c.requirement} | {c.clause} | {c.old or '—'} | {c.new or '—'} | {was} | {now} | {c.threshold or '—'} |")
             else:
-                lines.append(f"  {mark:<10} {c.profile}/{c.requirement} ({c.clause}): {c.old or '—'} → {c.new or '—'}")
+                values = f"; value {was} → {now}, threshold {c.threshold}" if c.threshold else ""
+                lines.append(f"  {mark:<10} {c.profile}/{c.requirement} ({c.clause}): {c.old or '—'} → {c.new or '—'}{values}")
     else:
         lines.append("no verdict changed")
     lines.append("")

@@ -80,3 +80,32 @@ def test_regression_gate_needs_a_baseline_and_a_real_report(cli, tables, tmp_pat
     assert ran.code == 2 and "is not a conformance report" in ran.err
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
     assert cli("diff", tmp_path / "not.json", tmp_path / "not.json").code == 2
+
+
+def test_changed_verdicts_show_values_threshold_and_comparability(cli, tables, tmp_path):
+    fair, unfair = tables
+    _run(cli, fair, tmp_path / "a")
+    _run(cli, unfair, tmp_path / "b", "--seed", "7", "--set", "eeoc-four-fifths/four-fifths.threshold.min=0.85")
+    old, new = api.load_report(tmp_path / "a" / "report.json"), api.load_report(tmp_path / "b" / "report.json")
+    diff = diff_reports(old, new)
+    change = next(c for c in diff.verdicts if c.requirement == "four-fifths")
+    before = next(r for r in old.evidence.requirements if r.id == "four-fifths" and r.profile == "eeoc-four-fifths")
+    assert change.old_value == before.observations[0].value or change.old_value in [o.value for o in before.observations]
+    assert change.new_value is not None and change.threshold == ">= 0.85"
+    assert "data SHA-256 differs" in diff.not_comparable and "seed 0 -> 7" in diff.not_comparable
+    assert any(reason.startswith("override eeoc-four-fifths/four-fifths.threshold.min") for reason in diff.not_comparable)
+    text = cli("diff", tmp_path / "a" / "report.json", tmp_path / "b" / "report.json").out
+    assert "not comparable as given: " in text and "threshold >= 0.85" in text
+    line = next(line for line in text.splitlines() if "eeoc-four-fifths/four-fifths (" in line)
+    assert f"{change.old_value:.3f}" in line and f"{change.new_value:.3f}" in line
+    assert diff_reports(old, old).not_comparable == []
+
+
+def test_regression_gate_line(cli, tables, tmp_path):
+    fair, unfair = tables
+    _run(cli, fair, tmp_path / "fair")
+    worse = _run(cli, unfair, tmp_path / "worse", "--baseline", tmp_path / "fair" / "report.json", "--fail-on", "regression")
+    last = worse.out.strip().splitlines()[-1]
+    assert last.startswith("exit 1: verdicts worse than the baseline") and "eeoc-four-fifths/four-fifths" in last
+    same = _run(cli, fair, tmp_path / "same", "--baseline", tmp_path / "fair" / "report.json", "--fail-on", "regression")
+    assert same.out.strip().splitlines()[-1] == "exit 0: no verdict got worse than the baseline (--fail-on regression)"
