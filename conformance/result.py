@@ -85,6 +85,15 @@ class Threshold(_Frozen):
     note: str | None = None
 
 
+class Message(_Frozen):
+    """A sentence by catalogue key and parameters, so any language can render it
+    (``reason`` keeps the English text for readers of the JSON). A parameter may itself be a
+    message (``{"key": ..., "params": ...}``)."""
+
+    key: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
 class Observation(_Frozen):
     """A value a verdict was based on."""
 
@@ -93,6 +102,7 @@ class Observation(_Frozen):
     ci: Interval | None = None
     verdict: Verdict
     reason: str | None = None
+    reason_parts: list[Message] = Field(default_factory=list, description="The reason as catalogue messages (joined by '; ').")
 
 
 class EvidenceRef(_Frozen):
@@ -133,6 +143,7 @@ class RequirementResult(_Frozen):
     )
     verdict: Verdict
     reason: str
+    reason_parts: list[Message] = Field(default_factory=list, description="The reason as catalogue messages (joined by '; ').")
     observations: list[Observation] = Field(default_factory=list)
     remediation: str | None = None
     question: str | None = Field(default=None, description="Question id of a checklist item.")

@@ -22,7 +22,7 @@ from conformance.profiles.judge import identity
 from conformance.profiles.loader import _line_of
 from conformance.profiles.plan import Plan
 from conformance.profiles.schema import ChecklistItem, Question
-from conformance.result import ChecklistAnswer, EvidenceRef, RequirementResult, Verdict
+from conformance.result import ChecklistAnswer, EvidenceRef, Message, RequirementResult, Verdict
 
 ANSWER_FILE_VERSION = 1
 VERDICT_OF_ANSWER: dict[str, Verdict] = {"yes": "pass", "no": "fail", "partial": "inconclusive", "not_applicable": "not_applicable"}
@@ -143,11 +143,15 @@ def judge_item(
     if entry is None or entry.answer is None:
         verdict: Verdict = "pending"
         reason = f"not answered yet (question '{question.id}' in the checklist answers)"
+        parts = [Message(key="reason.unanswered", params={"question": question.id})]
     else:
         verdict = VERDICT_OF_ANSWER[entry.answer]
         reason = f"answered {entry.answer.replace('_', ' ')} by {entry.answered_by} on {entry.answered_at}"
+        parts = [Message(key="reason.answered", params={"answer": {"key": f"answer.{entry.answer}", "params": {}},
+                                                         "who": entry.answered_by or "", "when": entry.answered_at or ""})]
         if entry.justification:
             reason += f": {entry.justification.strip()}"
+            parts.append(Message(key="reason.justification", params={"text": entry.justification.strip()}))
         answer = ChecklistAnswer(
             answer=entry.answer,
             justification=entry.justification,
@@ -166,6 +170,7 @@ def judge_item(
         decision_rule=None,
         verdict=verdict,
         reason=reason,
+        reason_parts=parts,
         remediation=guidance if verdict in ("fail", "inconclusive", "pending") else None,
         question=question.id,
         question_text=question.text,

@@ -11,6 +11,7 @@ from conformance.profiles.schema import ChecklistItem, Requirement, ThresholdSpe
 from conformance.result import (
     CheckOutcome,
     Measurement,
+    Message,
     Observation,
     Outcome,
     RequirementResult,
@@ -34,6 +35,19 @@ def bound_text(threshold: ThresholdSpec | Threshold) -> str:
     return f"at most {threshold.max:g}"
 
 
+def msg(key: str, **params: object) -> dict:
+    """A catalogue message (``reason.*`` in ``conformance/report/locales``) with its parameters."""
+    return {"key": key, "params": params}
+
+
+def bound_msg(threshold: ThresholdSpec | Threshold) -> dict:
+    if threshold.min is not None and threshold.max is not None:
+        return msg("bound.between", min=f"{threshold.min:g}", max=f"{threshold.max:g}")
+    if threshold.min is not None:
+        return msg("bound.min", min=f"{threshold.min:g}")
+    return msg("bound.max", max=f"{threshold.max:g}")
+
+
 def _fmt(value: float | None) -> str:
     return "undefined" if value is None else f"{value:.3f}"
 
@@ -43,39 +57,52 @@ def observe(measurement: Measurement, requirement: Requirement) -> Observation:
     threshold = requirement.threshold
     value, ci = measurement.value, measurement.ci
     where = f" for {measurement.attribute}" if measurement.attribute else ""
+    where_msg = msg("reason.for_attribute", attribute=measurement.attribute) if measurement.attribute else ""
     if value is None:
         reason = f"{requirement.metric}{where} is undefined" + (f": {measurement.note}" if measurement.note else "")
-        return Observation(attribute=measurement.attribute, value=None, ci=ci, verdict="inconclusive", reason=reason)
+        part = msg("reason.undefined", metric=requirement.metric, where=where_msg,
+                   note=msg("reason.note", note=measurement.note) if measurement.note else "")
+        return Observation(attribute=measurement.attribute, value=None, ci=ci, verdict="inconclusive", reason=reason,
+                           reason_parts=[Message(**part)])
     shown = f"{requirement.metric}{where} = {_fmt(value)}"
+    interval: dict | str = ""
     if ci is not None and ci.low is not None and ci.high is not None:
         shown += f" ({ci.level:.0%} CI {_fmt(ci.low)}–{_fmt(ci.high)})"
+        interval = msg("reason.interval", level=f"{ci.level:.0%}", low=_fmt(ci.low), high=_fmt(ci.high))
     verdict: Verdict
+    bound = bound_msg(threshold)
     if requirement.decision_rule == "confidence":
         if ci is None or ci.low is None or ci.high is None:
-            verdict, why = "inconclusive", "no confidence interval to judge by"
+            verdict, why, whys = "inconclusive", "no confidence interval to judge by", [msg("reason.no_interval")]
         elif _inside(ci.low, threshold) and _inside(ci.high, threshold):
-            verdict, why = "pass", f"interval wholly {bound_text(threshold)}"
+            verdict, why, whys = "pass", f"interval wholly {bound_text(threshold)}", [msg("reason.interval_inside", bound=bound)]
         elif (threshold.min is not None and ci.high < threshold.min) or (
             threshold.max is not None and ci.low > threshold.max
         ):
-            verdict, why = "fail", f"interval wholly outside {bound_text(threshold)}"
+            verdict, why, whys = "fail", f"interval wholly outside {bound_text(threshold)}", [msg("reason.interval_outside", bound=bound)]
         else:
-            verdict, why = "inconclusive", f"interval straddles the bound ({bound_text(threshold)})"
+            verdict, why, whys = "inconclusive", f"interval straddles the bound ({bound_text(threshold)})", [msg("reason.interval_straddles", bound=bound)]
     elif _inside(value, threshold):
-        verdict, why = "pass", f"within {bound_text(threshold)}"
+        verdict, why, whys = "pass", f"within {bound_text(threshold)}", [msg("reason.within", bound=bound)]
     else:
-        verdict, why = "fail", f"not {bound_text(threshold)}"
+        verdict, why, whys = "fail", f"not {bound_text(threshold)}", [msg("reason.outside", bound=bound)]
     if verdict == "pass" and measurement.excluded_groups:
         verdict = "inconclusive"
         why += "; but groups were left out: " + "; ".join(measurement.excluded_groups)
+        whys.append(msg("reason.groups_left_out", groups=list(measurement.excluded_groups)))
     if measurement.permitted_exclusions:
         why += "; set aside as the source permits (counts and rates still reported): " + "; ".join(measurement.permitted_exclusions)
+        whys.append(msg("reason.set_aside", groups=list(measurement.permitted_exclusions)))
     if verdict == "fail" and measurement.driver:
         why += f" ({measurement.driver})"
+        whys[-1] = msg("reason.with_driver", why=whys[-1], driver=measurement.driver)
     if not in_scope(measurement.attribute, threshold):
         why += (f"; {measurement.attribute} is outside the attributes the source's number covers "
                 f"({', '.join(threshold.scope_attributes)}): a tool-default screen here")
-    return Observation(attribute=measurement.attribute, value=value, ci=ci, verdict=verdict, reason=f"{shown}: {why}")
+        whys.append(msg("reason.out_of_scope", attribute=measurement.attribute, attributes=", ".join(threshold.scope_attributes)))
+    part = msg("reason.observed", metric=requirement.metric, where=where_msg, value=_fmt(value), interval=interval, why=whys)
+    return Observation(attribute=measurement.attribute, value=value, ci=ci, verdict=verdict, reason=f"{shown}: {why}",
+                       reason_parts=[Message(**part)])
 
 
 def in_scope(attribute: str | None, threshold: ThresholdSpec) -> bool:
@@ -118,6 +145,11 @@ def resolve_declared(spec: ThresholdSpec, declared: dict[str, float]) -> tuple[T
     return spec.model_copy(update={**update, "note": note}), None
 
 
+def undeclared_msg(spec: ThresholdSpec, declared: dict[str, float]) -> dict:
+    name = next(n for n in (spec.min_declared, spec.max_declared) if n is not None and n not in declared)
+    return msg("reason.undeclared", name=name)
+
+
 def judge(
     profile_id: str,
     requirement: Requirement,
@@ -132,25 +164,34 @@ def judge(
     if undeclared and outcome.status == "ok" and spec.when_undeclared == "informative":
         measured = [m for m in outcome.measurements if m.metric == requirement.metric]
         observations = [Observation(attribute=m.attribute, value=m.value, ci=m.ci, verdict="pass" if m.value is not None else "inconclusive",
-                                    reason=f"{requirement.metric} = {_fmt(m.value)}") for m in measured]
+                                    reason=f"{requirement.metric} = {_fmt(m.value)}",
+                                    reason_parts=[Message(**msg("reason.value", metric=requirement.metric, value=_fmt(m.value)))])
+                        for m in measured]
         verdict: Verdict = "pass" if observations and all(m.value is not None for m in measured) else "inconclusive"
         reason = "reported, not judged: " + "; ".join(o.reason or "" for o in observations) + f" ({undeclared} to judge it)"
+        parts = [msg("reason.reported_undeclared", items=[p.model_dump() for o in observations for p in o.reason_parts],
+                     undeclared=undeclared_msg(spec, declared or {}))]
     elif undeclared and outcome.status == "ok":
         verdict = "inconclusive"
         reason = undeclared
+        parts = [undeclared_msg(spec, declared or {})]
     elif outcome.status == "not_applicable":
         verdict = "not_applicable"
         reason = outcome.reason or "not applicable"
+        parts = [msg("reason.check_says", detail=outcome.reason) if outcome.reason else msg("reason.not_applicable")]
     elif outcome.status == "error":
         verdict, reason = "error", f"the check could not run: {outcome.reason}"
+        parts = [msg("reason.check_error", detail=outcome.reason or "")]
     else:
         measured = [m for m in outcome.measurements if m.metric == requirement.metric]
         observations = [observe(m, requirement) for m in measured]
         if not observations:
             verdict, reason = "inconclusive", f"the check measured no '{requirement.metric}'"
+            parts = [msg("reason.no_metric", metric=requirement.metric)]
         else:
             verdict = min((o.verdict for o in observations), key=SEVERITY_OF_VERDICT.index)
             reason = "; ".join(o.reason or "" for o in observations if o.verdict == verdict)
+            parts = [p.model_dump() for o in observations if o.verdict == verdict for p in o.reason_parts]
             if verdict == "fail" and not any(in_scope(o.attribute, spec) for o in observations if o.verdict == "fail"):
                 # only attributes the source does not cover failed: the number was a tool-default screen
                 note = "; ".join(filter(None, [spec.note, "failed only on attributes the source's number does not cover: a tool-default screen"]))
@@ -160,6 +201,7 @@ def judge(
             ):
                 screened = "; ".join(o.reason or "" for o in observations)
                 verdict, reason = "pass", f"reported, not judged (the source sets no pass mark); screen {bound_text(spec)}: {screened}"
+                parts = [msg("reason.screened", bound=bound_msg(spec), items=[p.model_dump() for o in observations for p in o.reason_parts])]
     return RequirementResult(
         **identity(profile_id, requirement),
         kind="automated",
@@ -171,6 +213,7 @@ def judge(
         informative=requirement.informative or bool(undeclared and spec.when_undeclared == "informative"),
         verdict=verdict,
         reason=reason,
+        reason_parts=[Message(**p) for p in parts],
         observations=observations,
         remediation=remediation if verdict in ("fail", "inconclusive") else None,
     )

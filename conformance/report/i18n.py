@@ -60,6 +60,36 @@ class Words:
     def severity(self, severity: str) -> str:
         return self(f"severity.{severity}")
 
+    def message(self, message: object) -> str:
+        """A catalogue message (``Message`` or its dict) with its parameters rendered in this language:
+        a parameter that is itself a message is rendered first, a list is joined by ``sep.semicolon``."""
+        data = message.model_dump() if hasattr(message, "model_dump") else message
+        params = {name: self._param(value) for name, value in (data.get("params") or {}).items()}
+        return self(data["key"], **params) if params else self(data["key"])
+
+    def _param(self, value: object) -> str:
+        if isinstance(value, dict) and "key" in value:
+            return self.message(value)
+        if isinstance(value, list):
+            return self("sep.semicolon").join(self._param(v) for v in value)
+        return "" if value is None else str(value)
+
+    def reason(self, requirement: RequirementResult) -> str:
+        """The verdict's reason in this language; the stored English text where the result has no messages
+        (a report written before reasons carried them) or the language is English."""
+        if self.lang == DEFAULT or not requirement.reason_parts:
+            return requirement.reason
+        return self("sep.semicolon").join(self.message(part) for part in requirement.reason_parts)
+
+    def remediation(self, requirement: RequirementResult) -> str | None:
+        """What to do, in this language when the catalogue has the check's (``remediation.<check>``)."""
+        if requirement.remediation is None or self.lang == DEFAULT or not requirement.check:
+            return requirement.remediation
+        return self._entries.get(f"remediation.{requirement.check}", requirement.remediation)
+
+    def check_title(self, check: str, title: str) -> str:
+        return title if self.lang == DEFAULT else self._entries.get(f"check.{check}", title)
+
     def metric_name(self, metric: str) -> str:
         """A metric's name in words when the catalogue has one (``metric.selection_rate``), else its id."""
         return self._entries.get(f"metric.{metric}", metric)

@@ -34,9 +34,9 @@ def _details(r: RequirementResult, t: Words) -> str:
         lines.append(f"{t('column.metric')}: {r.metric}")
     if r.threshold is not None:
         lines.append(f"{t('column.threshold')}: {t.threshold(r.threshold.min, r.threshold.max)} ({t.origin(r.threshold.origin)})")
-    lines.append(r.reason)
+    lines.append(t.reason(r))
     if r.remediation:
-        lines.append(f"{t('text.to_fix')}: {r.remediation}")
+        lines.append(f"{t('text.to_fix')}{t('sep.colon')}{t.remediation(r)}")
     return "\n".join(lines)
 
 
@@ -65,14 +65,14 @@ def render_junit(result: AuditResult, lang: str = DEFAULT) -> str:
                                 ("threshold_origin", r.threshold.origin if r.threshold else None)):
                 if value is not None:
                     ET.SubElement(props, "property", name=name, value=value)
-            message = t("junit.failure", verdict=t.verdict(r.verdict), reason=r.reason)
+            message = t("junit.failure", verdict=t.verdict(r.verdict), reason=t.reason(r))
             if (r.profile, r.id) in gates:
                 kind = "error" if r.verdict == "error" else "failure"
                 node = ET.SubElement(case, kind, message=message, type=r.verdict)
                 node.text = _details(r, t)
                 counts["errors" if kind == "error" else "failures"] += 1
             elif r.verdict != "pass":
-                ET.SubElement(case, "skipped", message=t("junit.skipped", verdict=t.verdict(r.verdict), reason=r.reason))
+                ET.SubElement(case, "skipped", message=t("junit.skipped", verdict=t.verdict(r.verdict), reason=t.reason(r)))
                 counts["skipped"] += 1
             ET.SubElement(case, "system-out").text = _details(r, t)
         for key, value in counts.items():

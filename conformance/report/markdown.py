@@ -55,7 +55,7 @@ def group_key(m: Measurement) -> str:
 
 
 def _check_section(outcome: CheckOutcome, t: Words) -> list[str]:
-    lines = [f"### {_cell(outcome.title)} (`{outcome.key}`)", ""]
+    lines = [f"### {_cell(t.check_title(outcome.check, outcome.title))} (`{outcome.key}`)", ""]
     if outcome.status != "ok":
         return [*lines, f"{t('check_status.' + outcome.status)}: {outcome.reason}", ""]
     cols = ("metric", "attribute", "value", "ci", "note")
@@ -113,9 +113,9 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
     if findings:
         lines += [f"## {t('title.findings')}", ""]
         for r in findings:
-            lines.append(f"- **{t.verdict(r.verdict)}** {r.profile} / {r.clause} — {t.requirement_title(r)}: {r.reason}")
+            lines.append(f"- **{t.verdict(r.verdict)}** {r.profile} / {r.clause} — {t.requirement_title(r)}{t('sep.colon')}{t.reason(r)}")
             if r.remediation:
-                lines.append(f"  - {t('text.to_fix')}: {r.remediation}")
+                lines.append(f"  - {t('text.to_fix')}{t('sep.colon')}{t.remediation(r)}")
         lines.append("")
     origins = sorted({r.threshold.origin for r in ev.requirements if r.threshold})
     if origins:

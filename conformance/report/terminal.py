@@ -111,7 +111,7 @@ def render_terminal(result: AuditResult, console: Console, written: list[str] | 
         fixes: dict[str, list[str]] = {}
         for r in decisive:
             if r.remediation:
-                fixes.setdefault(r.remediation, []).append(r.id)
+                fixes.setdefault(t.remediation(r), []).append(r.id)
         if fixes:
             out.line("")
             out.line((t("title.to_fix"), "bold"))

@@ -89,3 +89,23 @@ def test_terminal_summary_in_chinese(demo_result):
     text = console.export_text()
     assert "结论：" in text and "报告：reports/x/report.json" in text
     assert "Outcome" not in text and "What to look at" not in text
+
+
+def test_reasons_are_catalogue_messages_that_render_the_stored_english(demo_result):
+    """Every automated requirement's reason is carried as messages; in English they read exactly as
+    the stored text (so old readers and pinned texts are unchanged), in Chinese they are translated."""
+    en, zh = Words("en"), Words("zh")
+    for r in demo_result.evidence.requirements:
+        if r.kind != "automated":
+            continue
+        assert r.reason_parts, r.id
+        assert "; ".join(en.message(p) for p in r.reason_parts) == r.reason, r.id
+        assert zh.reason(r) != r.reason or not re.search(r"[a-z]{3,} [a-z]{3,}", r.reason), r.id
+
+
+def test_check_titles_and_fixes_in_the_english_catalogue_match_the_registry():
+    from conformance.checks import REGISTRY
+
+    en = Words("en")
+    for check_id, check in REGISTRY.items():
+        assert en(f"check.{check_id}") == check.title and en(f"remediation.{check_id}") == check.remediation
