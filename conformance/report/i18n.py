@@ -2,12 +2,18 @@
 
 Catalogues are YAML files under ``locales/`` (one per language, the same keys in each; a test
 fails when a key is missing in either). A renderer asks ``Words(lang)("key", name=value)``.
+
+A new language is one more catalogue: ``xx.yaml`` with the keys of ``en.yaml``, shipped under
+``locales/`` or placed in a folder named by ``CONFORMANCE_LOCALES`` (several folders separated by
+the path separator; they are searched first). A key the new catalogue lacks reads in English.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import yaml
 
@@ -28,13 +34,33 @@ def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:
     return flat
 
 
-@lru_cache(maxsize=None)
+ENV = "CONFORMANCE_LOCALES"
+
+
+def _folders() -> tuple[Path, ...]:
+    extra = tuple(Path(p) for p in os.environ.get(ENV, "").split(os.pathsep) if p)
+    return (*extra, Path(str(resources.files("conformance.report") / "locales")))
+
+
+def languages() -> tuple[str, ...]:
+    """Every language with a catalogue: the shipped ones and those under ``CONFORMANCE_LOCALES``."""
+    found = {p.stem for folder in _folders() if folder.is_dir() for p in folder.glob("*.yaml")}
+    return tuple(sorted(found, key=lambda lang: (lang not in LANGUAGES, lang)))
+
+
 def catalogue(lang: str) -> dict[str, str]:
     """Every key of one language, flattened to dotted names (``verdict.pass``)."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language '{lang}': choose one of {', '.join(LANGUAGES)}")
-    text = (resources.files("conformance.report") / "locales" / f"{lang}.yaml").read_text(encoding="utf-8")
-    return _flatten(yaml.safe_load(text))
+    return _load(lang, _folders())
+
+
+@lru_cache(maxsize=None)
+def _load(lang: str, folders: tuple[Path, ...]) -> dict[str, str]:
+    for folder in folders:
+        path = folder / f"{lang}.yaml"
+        if path.is_file():
+            entries = _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+            return entries if lang == DEFAULT else {**_load(DEFAULT, folders), **entries}
+    raise ValueError(f"unknown language '{lang}': choose one of {', '.join(languages())} (or add a catalogue: see {ENV})")
 
 
 class Words:

@@ -106,7 +106,7 @@ def render_terminal(result: AuditResult, console: Console, written: list[str] | 
         for r in decisive:
             note = notes.get((r.check, r.metric)) if (r.check or "").startswith("documentation.") else None
             out.line(("  " + t.verdict(r.verdict), STYLES[r.verdict]),
-                     f" [{t.severity(r.severity)}] {r.profile}/{r.id} ({r.clause}) {t.requirement_title(r)}: "
+                     f" [{t.severity(r.severity)}] {r.profile}/{r.id} ({r.clause}) {t.requirement_title(r)}{t('sep.colon')}"
                      f"{_observed(r, t)}; {t('column.threshold')} {_threshold(r, t)}" + (f" ({note})" if note else ""))
         fixes: dict[str, list[str]] = {}
         for r in decisive:
@@ -116,7 +116,7 @@ def render_terminal(result: AuditResult, console: Console, written: list[str] | 
             out.line("")
             out.line((t("title.to_fix"), "bold"))
             for text, ids in fixes.items():
-                out.line(f"  {', '.join(dict.fromkeys(ids))}: ", (text, "dim"))
+                out.line(f"  {', '.join(dict.fromkeys(ids))}{t('sep.colon')}", (text, "dim"))
     if any(r.threshold and r.threshold.origin == "tool-default" for r in decisive):
         out.line((t("text.tool_default_note"), "dim"))
 

@@ -109,3 +109,60 @@ def test_check_titles_and_fixes_in_the_english_catalogue_match_the_registry():
     en = Words("en")
     for check_id, check in REGISTRY.items():
         assert en(f"check.{check_id}") == check.title and en(f"remediation.{check_id}") == check.remediation
+
+
+def test_a_third_language_is_one_catalogue(demo_result, tmp_path, monkeypatch):
+    """A catalogue in a folder named by CONFORMANCE_LOCALES renders every format; missing keys read in English."""
+    import yaml
+
+    from conformance.report.i18n import languages
+
+    english = yaml.safe_load((Path(report_package.__file__).parent / "locales" / "en.yaml").read_text(encoding="utf-8"))
+    english["title"]["report"] = "Rapport de conformité"
+    english["verdict"]["fail"] = "NON CONFORME"
+    english["outcome"]["non_conformant"] = "Non conforme"
+    (tmp_path / "fr.yaml").write_text(yaml.safe_dump(english, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("CONFORMANCE_LOCALES", str(tmp_path))
+    assert "fr" in languages()
+    html = RENDERERS[Format.html](demo_result, lang="fr")
+    assert "Rapport de conformité" in html and "NON CONFORME" in html
+    assert "Rapport de conformité" in RENDERERS[Format.md](demo_result, lang="fr")
+    assert "NON CONFORME" in RENDERERS[Format.junit](demo_result, lang="fr")
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    (partial / "de.yaml").write_text("title:\n  report: Konformitätsbericht\n", encoding="utf-8")
+    monkeypatch.setenv("CONFORMANCE_LOCALES", str(partial))
+    assert Words("de")("title.report") == "Konformitätsbericht" and Words("de")("verdict.pass") == Words("en")("verdict.pass")
+
+
+ENGLISH_SENTENCE = re.compile(r"\b[A-Za-z][a-z]+(?:[ ,'-]+[A-Za-z][a-z]+){2,}")
+
+
+def _english(text: str) -> list[str]:
+    """Runs of three or more English words outside code (`...`), placeholders, options and ids."""
+    text = re.sub(r"`[^`]*`|\{[^}]*\}|--[\w-]+|\b[\w.-]*[._][\w.-]*\b|\b\w+(?:-\w+)+\b", " ", text)
+    return ENGLISH_SENTENCE.findall(text)
+
+
+def test_chinese_catalogue_has_no_english_sentence():
+    leftovers = {key: _english(value) for key, value in catalogue("zh").items() if _english(value)}
+    assert leftovers == {}
+
+
+def test_chinese_reasons_have_no_english_of_their_own(demo_result):
+    """The words of every verdict reason come from the catalogue; only what a check measured and
+    named (its driver, notes, group names) is passed through as given."""
+    zh = Words("zh")
+    passed_through = ("driver", "note", "detail", "groups", "text", "who", "when", "attributes")  # data and profile names
+
+    def scrub(part):
+        if isinstance(part, dict):
+            return {k: ("X" if k in passed_through and not isinstance(v, dict) else scrub(v)) for k, v in part.items()}
+        if isinstance(part, list):
+            return [scrub(p) for p in part]
+        return part
+
+    for r in demo_result.evidence.requirements:
+        for part in r.reason_parts:
+            text = zh.message(scrub(part.model_dump()))
+            assert _english(text) == [], (r.id, text)
