@@ -22,9 +22,10 @@ from conformance.errors import ConformanceError
 
 def _help_flag_false(option):
     """typer coerces a None flag value through pydantic, which would make every command start
-    ~0.1 s slower: the ``--help`` flag defaults to False instead."""
+    ~0.1 s slower: the ``--help`` flag defaults to False instead (and shows no placeholder)."""
     if option is not None:
         option.default = False
+        option.metavar = ""
     return option
 
 
@@ -146,14 +147,14 @@ def run(
     task: Annotated[Optional[str], typer.Option(help="auto, binary or regression.")] = None,
     output: Annotated[Optional[Path], typer.Option(help="Folder for the reports.")] = None,
     format: Annotated[Optional[str], typer.Option("--format", help="Report formats, comma-separated: json,md,html,pdf,junit.")] = None,
-    fail_on: Annotated[Optional[Severity], typer.Option(help="Lowest severity whose failure exits 1; 'regression' (with --baseline): only a verdict worse than the baseline's.")] = None,
+    fail_on: Annotated[Optional[Severity], typer.Option(help="Lowest severity whose failure exits 1: critical, major or minor; 'regression' (with --baseline): only a verdict worse than the baseline's.")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed of every random step.")] = None,
     trust_type: Annotated[Optional[list[str]], typer.Option("--trust-type", help="A type (skops) or import (pickle) in the model file you trust (repeatable).")] = None,
     trust_model: Annotated[bool, typer.Option("--trust-model", help="Trust the model: needed for pickle, joblib and callables; trusts every skops type.")] = False,
     checklist: Annotated[Optional[Path], typer.Option("--checklist", help="Checklist answers (YAML) from `conformance checklist init`.")] = None,
     model_card: Annotated[Optional[Path], typer.Option("--model-card", help="Model card (YAML) from `conformance card init`.")] = None,
     declare: Annotated[Optional[list[str]], typer.Option("--declare", help="A performance level you declare, NAME=VALUE (repeatable), e.g. balanced_accuracy=0.72.")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override [PROFILE/]REQUIREMENT.FIELD=VALUE (repeatable), e.g. eeoc-four-fifths/four-fifths.threshold.min=0.85.")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a profile's value (repeatable): REQUIREMENT.FIELD=VALUE, optionally PROFILE/ first, e.g. four-fifths.threshold.min=0.85.")] = None,
     adopt_defaults: Annotated[bool, typer.Option("--adopt-defaults", help="Adopt the tool's default thresholds: their failures then count against conformity, not as observations.")] = False,
     lang: Annotated[Optional[Lang], typer.Option("--lang", help="Language of the summary and the reports.")] = None,
     sign_key: Annotated[Optional[Path], typer.Option("--sign-key", help="Ed25519 private key (from `conformance keys generate`) to sign the report.")] = None,
@@ -366,6 +367,54 @@ def render(
         sys.stdout.write(f"wrote {path}\n")
 
 
+# --- help: options of `run` in panels, with readable placeholders ----------------------------------
+
+RUN_PANELS = {
+    "Subject": ("config", "model", "predictions", "scores", "trust_type", "trust_model", "feature", "task", "system_name"),
+    "Data": ("data", "target", "sensitive", "positive_label", "reference"),
+    "Profiles": ("profile", "set_", "declare", "checklist", "model_card", "adopt_defaults", "fail_on"),
+    "Output": ("output", "format", "lang", "verbose"),
+    "Evidence": ("seed", "sign_key", "baseline"),
+    "Engine": ("engine", "scheduler", "sample_rows"),
+}
+METAVARS = {
+    "config": "PATH", "model": "PATH|MODULE:FN", "data": "PATH", "reference": "PATH", "checklist": "PATH",
+    "model_card": "PATH", "sign_key": "PATH", "baseline": "PATH", "output": "PATH", "target": "COLUMN",
+    "predictions": "COLUMN", "scores": "COLUMN", "sensitive": "COLUMN", "feature": "COLUMN", "profile": "ID|PATH",
+    "positive_label": "LABEL", "trust_type": "TYPE", "declare": "NAME=VALUE", "set_": "OVERRIDE",
+    "task": "auto|binary|regression", "format": "FORMATS", "seed": "INTEGER", "engine": "memory|stream|dask",
+    "scheduler": "ADDRESS", "fail_on": "SEVERITY", "sample_rows": "ROWS", "system_name": "NAME", "ref": "ID|PATH", "path": "PATH",
+    "report": "PATH", "old": "PATH", "new": "PATH", "public_key": "PATH",
+}
+REQUIRED_UNLESS_CONFIG = ("data", "target", "profile")
+RUN_DEFAULTS = {  # RunConfig's defaults, shown in help without importing it (a test keeps them equal)
+    "output": "reports/run", "format": "json,md,html", "fail_on": "major", "seed": "0", "engine": "memory",
+    "lang": "en", "sample_rows": "200000", "task": "auto",
+}
+
+
+def _tidy(command, name: str = "") -> None:
+    """Readable help for every command: flags show no placeholder (not ``<bool>``), paths and
+    columns say so (not ``<list[str]>``); the options of ``run`` sit in panels."""
+    for param in getattr(command, "params", []):
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif param.name in METAVARS:
+            param.metavar = METAVARS[param.name]
+        if name == "run" and getattr(param, "rich_help_panel", None) is None:
+            param.rich_help_panel = next((panel for panel, names in RUN_PANELS.items() if param.name in names), None)
+        if name == "run" and param.name in REQUIRED_UNLESS_CONFIG and param.help and "Required" not in param.help:
+            param.help += " Required (here or in the --config run file)."
+        if name == "run" and param.name in RUN_DEFAULTS and param.help and "(default" not in param.help:
+            param.help += f" (default: {RUN_DEFAULTS[param.name]})"
+    if type(command) is TyperCommand:  # the help flag of every command: no pydantic, no placeholder
+        command.__class__ = _Command
+    elif type(command) is TyperGroup:
+        command.__class__ = _Group
+    for sub_name, sub in getattr(command, "commands", {}).items():
+        _tidy(sub, sub_name)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors print one line and exit 2; bugs exit 3 (traceback with --debug)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -375,7 +424,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.write(f"conformance {__version__}\n")
         return
     try:
-        app(args=args, prog_name="conformance")
+        command = typer.main.get_command(app)
+        _tidy(command)
+        command(args=args, prog_name="conformance")
     except ConformanceError as exc:
         if debug:
             traceback.print_exc()

@@ -41,3 +41,25 @@ def test_light_profile_headers_agree_with_the_validating_loader():
         assert (header.title, header.version, header.citation) == (
             loaded.profile.title, loaded.profile.version, loaded.profile.source.citation)
         assert header.requirements == len(loaded.requirements), header.id
+
+
+def test_run_help_in_panels_with_readable_placeholders_and_defaults(cli, monkeypatch):
+    from conformance.cli import RUN_DEFAULTS, RUN_PANELS
+    from conformance.config import RunConfig
+
+    monkeypatch.setenv("COLUMNS", "80")
+    text = cli("run", "--help").out
+    for panel in RUN_PANELS:
+        assert f"─ {panel} " in text
+    assert "<bool>" not in text and "list[str]" not in text and "…" not in text
+    assert "COLUMN" in text and "PATH" in text and text.count("Required") >= 3  # data, target, profile
+    fields = {"format": "formats"}
+    for option, shown in RUN_DEFAULTS.items():
+        default = RunConfig.model_fields[fields.get(option, option)].get_default(call_default_factory=True)
+        value = ",".join(f.value for f in default) if isinstance(default, list) else getattr(default, "value", default)
+        assert str(value) == shown, option
+
+
+def test_misspelt_option_suggests_the_right_one(cli):
+    ran = cli("run", "--profiles", "x")
+    assert ran.code == 2 and "--profile" in ran.err
