@@ -715,11 +715,12 @@ def run_gated(config: RunConfig, progress: Progress | None = None) -> tuple[Audi
     if Format.pdf in config.formats:
         check_pdf_fonts(config.lang)  # a missing font too
     result = run_audit(config, progress=progress)
-    if config.sign_key is not None:
-        result = sign_result(result, config.sign_key)
     diff = diff_reports(baseline, result) if baseline is not None else None
     checked = gate(result, config.fail_on, diff)  # recorded so the JUnit report fails exactly what the exit code does
-    return result.model_copy(update={"run": result.run.model_copy(update={"gate": checked})}), diff
+    result = result.model_copy(update={"run": result.run.model_copy(update={"gate": checked})})
+    if config.sign_key is not None:
+        result = sign_result(result, config.sign_key)
+    return result, diff
 
 
 def diff_reports(old: AuditResult | Path, new: AuditResult | Path) -> Any:
@@ -731,21 +732,22 @@ def diff_reports(old: AuditResult | Path, new: AuditResult | Path) -> Any:
     return compare(old, new)
 
 
-def diff_text(old: Path, new: Path, fmt: str = "text") -> tuple[str, Any]:
+def diff_text(old: Path, new: Path, fmt: str = "text", lang: str = "en") -> tuple[str, Any]:
     """The diff as text, Markdown or JSON, and the diff itself."""
     from conformance.errors import ConfigError, did_you_mean
 
     if fmt not in ("text", "md", "json"):
         raise ConfigError(f"unknown diff format '{fmt}'", did_you_mean(fmt, ["text", "md", "json"]))
     diff = diff_reports(old, new)
-    return describe_diff(diff, fmt), diff
+    return describe_diff(diff, fmt, lang), diff
 
 
-def describe_diff(diff: Any, fmt: str = "text") -> str:
-    """A ReportDiff as text (terminal), ``md`` (pull-request comment) or ``json``."""
+def describe_diff(diff: Any, fmt: str = "text", lang: str = "en") -> str:
+    """A ReportDiff as text (terminal), ``md`` (pull-request comment) or ``json``, in ``lang``."""
     from conformance.evidence.diff import diff_text as text
+    from conformance.report.i18n import Words
 
-    return diff.to_json() if fmt == "json" else text(diff, markdown=fmt == "md")
+    return diff.to_json() if fmt == "json" else text(diff, Words(lang), markdown=fmt == "md")
 
 
 def rerun_arguments(result: AuditResult) -> list[str]:

@@ -183,7 +183,7 @@ def run(
         result, diff = api.run_gated(cfg, progress=update)
     _show(result, cfg.output, cfg.formats, cfg.lang, verbose)
     if diff is not None:
-        sys.stdout.write(api.describe_diff(diff))
+        sys.stdout.write(api.describe_diff(diff, lang=cfg.lang))
     from conformance.report.terminal import print_gate
 
     print_gate(result.run.gate, out, cfg.lang)
@@ -344,11 +344,12 @@ def diff(
     new: Annotated[Path, typer.Argument(help="The later report.json.")],
     format: Annotated[str, typer.Option("--format", help="text, md or json.")] = "text",
     fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 when a verdict got worse.")] = False,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the text and Markdown diff.")] = Lang.en,
 ) -> None:
     """Verdict changes and metric moves beyond their confidence intervals between two reports."""
     from conformance import api
 
-    text, changes = api.diff_text(old, new, format)
+    text, changes = api.diff_text(old, new, format, lang.value)
     sys.stdout.write(text)
     raise typer.Exit(1 if fail_on_regression and changes.regressions else 0)
 

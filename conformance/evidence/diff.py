@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from typing import Any
+
 from conformance.result import AuditResult, Measurement, RequirementResult
 
 RANK = {"pass": 0, "not_applicable": 0, "pending": 1, "inconclusive": 1, "fail": 2, "error": 2}
@@ -59,7 +61,7 @@ class ReportDiff:
     new_outcome: str
     verdicts: list[VerdictChange] = field(default_factory=list)
     moves: list[MetricMove] = field(default_factory=list)
-    not_comparable: list[str] = field(default_factory=list)  # why the two audits differ in more than the model's behaviour
+    not_comparable: list[dict] = field(default_factory=list)  # messages: why the audits differ in more than the model's behaviour
 
     @property
     def regressions(self) -> list[VerdictChange]:
@@ -95,27 +97,33 @@ def _threshold(r: RequirementResult | None) -> str | None:
     return f">= {low:g}" if low is not None else (f"<= {high:g}" if high is not None else None)
 
 
-def comparability(old: AuditResult, new: AuditResult) -> list[str]:
-    """What differs between two audits besides the model's behaviour: inputs, seed, profile versions, overrides."""
+def _msg(key: str, **params: object) -> dict:
+    return {"key": key, "params": params}
+
+
+def comparability(old: AuditResult, new: AuditResult) -> list[dict]:
+    """What differs between two audits besides the model's behaviour (inputs, seed, profile
+    versions, overrides), as catalogue messages (``diff.*`` keys) so the diff reads in any language."""
     reasons = []
     before = {i.role: i.sha256 for i in old.evidence.manifest.inputs}
     after = {i.role: i.sha256 for i in new.evidence.manifest.inputs}
     for role in ("data", "reference", "model"):
         if before.get(role) != after.get(role) and (role in before or role in after):
-            reasons.append(f"{role} SHA-256 differs")
+            reasons.append(_msg("diff.hash_differs", role=role))
     if old.evidence.manifest.seed != new.evidence.manifest.seed:
-        reasons.append(f"seed {old.evidence.manifest.seed} -> {new.evidence.manifest.seed}")
+        reasons.append(_msg("diff.seed_differs", old=old.evidence.manifest.seed, new=new.evidence.manifest.seed))
     versions = {p.id: p.version for p in old.evidence.profiles}
     for p in new.evidence.profiles:
         if p.id in versions and versions[p.id] != p.version:
-            reasons.append(f"profile {p.id} version {versions[p.id]} -> {p.version}")
+            reasons.append(_msg("diff.profile_version", profile=p.id, old=versions[p.id], new=p.version))
         elif p.id in versions and before.get(f"profile:{p.id}") != after.get(f"profile:{p.id}"):
-            reasons.append(f"profile {p.id} file differs")
+            reasons.append(_msg("diff.profile_file", profile=p.id))
     was = {(o.profile, o.requirement, o.field): o.new for o in old.evidence.overrides}
     now = {(o.profile, o.requirement, o.field): o.new for o in new.evidence.overrides}
     for key in sorted(set(was) | set(now), key=str):
         if was.get(key) != now.get(key):
-            reasons.append(f"override {key[0]}/{key[1]}.{key[2]}: {was.get(key, '(none)')} -> {now.get(key, '(none)')}")
+            reasons.append(_msg("diff.override", target=f"{key[0]}/{key[1]}.{key[2]}",
+                                old=was.get(key, "—"), new=now.get(key, "—")))
     return reasons
 
 
@@ -155,41 +163,52 @@ def _value(value: float | None, ci: tuple[float, float] | None) -> str:
     return f"{value:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
 
 
-def diff_text(diff: ReportDiff, markdown: bool = False) -> str:
-    """The diff for people: a terminal listing, or Markdown for a pull-request comment."""
+def diff_text(diff: ReportDiff, words: Any, markdown: bool = False) -> str:
+    """The diff for people, in the language of ``words`` (``conformance.report.i18n.Words``,
+    passed in by the api: evidence does not import the renderers): a terminal listing, or
+    Markdown for a pull-request comment."""
+    t = words
     lines = []
-    head = "## Conformance diff" if markdown else "Conformance diff"
-    outcome = f"outcome: {diff.old_outcome} → {diff.new_outcome}" if diff.old_outcome != diff.new_outcome else f"outcome: {diff.new_outcome} (unchanged)"
+    head = ("## " if markdown else "") + t("diff.title")
+    if diff.old_outcome != diff.new_outcome:
+        outcome = t("diff.outcome_changed", old=t.outcome(diff.old_outcome), new=t.outcome(diff.new_outcome))
+    else:
+        outcome = t("diff.outcome_same", outcome=t.outcome(diff.new_outcome))
     lines += [head, "", outcome, ""]
     if diff.not_comparable:
-        lines.append("not comparable as given: " + "; ".join(diff.not_comparable))
+        lines.append(t("diff.not_comparable", reasons=t("sep.semicolon").join(t.message(m) for m in diff.not_comparable)))
         lines.append("")
+
+    def verdict(v: str | None) -> str:
+        return t.verdict(v) if v else "—"
+
     if diff.verdicts:
-        lines.append(f"{len(diff.verdicts)} verdict change(s), {len(diff.regressions)} regression(s):")
+        lines.append(t("diff.verdict_changes", count=len(diff.verdicts), regressions=len(diff.regressions)))
         if markdown:
-            lines += ["", "| | requirement | clause | was | now | value was [CI] | value now [CI] | threshold |",
+            lines += ["", "| | " + " | ".join(t(f"diff.column.{c}") for c in ("requirement", "clause", "was", "now", "value_was", "value_now", "threshold")) + " |",
                       "|---|---|---|---|---|---|---|---|"]
         for c in diff.verdicts:
-            mark = {"regression": "REGRESSION", "improvement": "improved", "added": "added", "removed": "removed"}.get(c.kind, "changed")
+            mark = t(f"diff.kind.{c.kind}")
             was, now = _value(c.old_value, c.old_ci), _value(c.new_value, c.new_ci)
             if markdown:
-                lines.append(f"| {mark} | {c.profile}/{c.requirement} | {c.clause} | {c.old or '—'} | {c.new or '—'} | {was} | {now} | {c.threshold or '—'} |")
+                lines.append(f"| {mark} | {c.profile}/{c.requirement} | {c.clause} | {verdict(c.old)} | {verdict(c.new)} | {was} | {now} | {c.threshold or '—'} |")
             else:
-                values = f"; value {was} → {now}, threshold {c.threshold}" if c.threshold else ""
-                lines.append(f"  {mark:<10} {c.profile}/{c.requirement} ({c.clause}): {c.old or '—'} → {c.new or '—'}{values}")
+                values = t("diff.values", was=was, now=now, threshold=c.threshold) if c.threshold else ""
+                lines.append(f"  {mark:<10} {c.profile}/{c.requirement} ({c.clause}){t('sep.colon')}{verdict(c.old)} → {verdict(c.new)}{values}")
     else:
-        lines.append("no verdict changed")
+        lines.append(t("diff.no_verdict_changed"))
     lines.append("")
     if diff.moves:
-        lines.append(f"{len(diff.moves)} metric(s) moved beyond the baseline's confidence interval:")
+        lines.append(t("diff.moves", count=len(diff.moves)))
         if markdown:
-            lines += ["", "| check | metric | attribute | was [CI] | now | change |", "|---|---|---|---|---|---:|"]
+            lines += ["", "| " + " | ".join(t(f"diff.column.{c}") for c in ("check", "metric", "attribute", "was_ci", "now", "change")) + " |",
+                      "|---|---|---|---|---|---:|"]
         for m in diff.moves:
             ci = f"[{m.old_ci[0]:.3f}, {m.old_ci[1]:.3f}]"
             if markdown:
                 lines.append(f"| `{m.check}` | {m.metric} | {m.attribute or '—'} | {m.old:.3f} {ci} | {m.new:.3f} | {m.delta:+.3f} |")
             else:
-                lines.append(f"  {m.check} {m.metric}{f' ({m.attribute})' if m.attribute else ''}: {m.old:.3f} {ci} → {m.new:.3f} ({m.delta:+.3f})")
+                lines.append(f"  {m.check} {m.metric}{f' ({m.attribute})' if m.attribute else ''}{t('sep.colon')}{m.old:.3f} {ci} → {m.new:.3f} ({m.delta:+.3f})")
     else:
-        lines.append("no metric moved beyond its confidence interval")
+        lines.append(t("diff.no_moves"))
     return "\n".join(lines) + "\n"
