@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from conformance.report.charts import charts_for
 from conformance.report.i18n import DEFAULT, Words
-from conformance.report.words import FINDINGS, VERDICT_ORDER, ci_text, fmt, observed
+from conformance.report.words import FINDINGS, VERDICT_ORDER, by_seriousness, ci_text, fmt, observed
 from conformance.result import AuditResult, RequirementResult, evidence_sha256
 
 SYMBOLS = {"pass": "✓", "fail": "✗", "error": "!", "inconclusive": "?", "pending": "…", "not_applicable": "–"}
@@ -75,7 +75,7 @@ def render_html(result: AuditResult, lang: str = DEFAULT, unfolded: bool = False
         checks=checks,
         anchors=anchors,
         observed=lambda r: _observed(r, t),
-        findings=[r for r in ev.requirements if r.verdict in FINDINGS],
+        findings=by_seriousness(r for r in ev.requirements if r.verdict in FINDINGS),
         checklist=[r for r in ev.requirements if r.kind == "checklist"],
         origins=sorted({r.threshold.origin for r in ev.requirements if r.threshold}),
         evidence_hash=evidence_sha256(ev),

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from conformance.report.i18n import DEFAULT, Words
-from conformance.report.words import FINDINGS, VERDICT_ORDER, ci_text, fmt, observed
+from conformance.report.words import FINDINGS, VERDICT_ORDER, by_seriousness, ci_text, fmt, observed
 from conformance.result import AuditResult, Gate, RequirementResult
 
 STYLES = {
@@ -32,8 +32,6 @@ OUTCOME_STYLES = {
     "non_conformant": "bold red",
     "incomplete": "bold cyan",
 }
-SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2}
-VERDICT_RANK = {"fail": 0, "error": 0, "inconclusive": 1}
 
 
 def _observed(r: RequirementResult, t: Words) -> str:
@@ -59,8 +57,7 @@ def _threshold(r: RequirementResult, t: Words) -> str:
 
 def deciding(result: AuditResult) -> list[RequirementResult]:
     """The requirements that decide the outcome, most serious first."""
-    found = [r for r in result.evidence.requirements if r.verdict in FINDINGS]
-    return sorted(found, key=lambda r: (VERDICT_RANK[r.verdict], SEVERITY_RANK.get(r.severity, 3)))
+    return by_seriousness(r for r in result.evidence.requirements if r.verdict in FINDINGS)
 
 
 class _Out:

@@ -19,3 +19,12 @@ def observed(value: float | None, has_interval: bool) -> str:
 
 def ci_text(low: float | None, high: float | None) -> str:
     return "" if low is None or high is None else f"[{fmt(low)}, {fmt(high)}]"
+
+
+SEVERITY_ORDER = ("critical", "major", "minor")
+
+
+def by_seriousness(requirements):
+    """Findings most serious first: fail and error before inconclusive, then critical, major, minor."""
+    return sorted(requirements, key=lambda r: (0 if r.verdict in ("fail", "error") else 1,
+                                               SEVERITY_ORDER.index(r.severity) if r.severity in SEVERITY_ORDER else 3))
