@@ -74,6 +74,13 @@ __all__ = [
     "verify_report",
     "diff_reports",
     "render_report",
+    "bundle_report",
+    "verify_bundle",
+    "rejudge_bundle",
+    "load_trust",
+    "export_oscal",
+    "export_oscal_catalog",
+    "bundle_crosswalk",
 ]
 
 
@@ -680,17 +687,25 @@ def rerun_arguments(result: AuditResult) -> list[str]:
     return arguments(list(result.evidence.manifest.command))
 
 
-def verify_report(report: Path, public_key: Path | None = None, rerun: bool = False) -> Any:
+def verify_report(report: Path, public_key: Path | None = None, rerun: bool = False, trust: Path | None = None) -> Any:
     """Check a report's integrity and signature; with ``rerun``, check its inputs' hashes and re-run it.
+    A bundle (``NAME.bundle``) is checked by :func:`verify_bundle`.
 
     Returns a ``Verification`` (``.ok``, ``.findings``); bad input raises InputError (exit 2).
     """
     from conformance.evidence import verify
 
-    result = load_report(report)
+    if is_bundle(report):
+        if public_key is not None:
+            from conformance.errors import ConfigError
+
+            raise ConfigError("--public-key applies to a report.json", "check a bundle's signer with --trust TRUST.yaml")
+        return verify_bundle(report, trust, rerun).verification
+
+    result, stored = verify.load_stored(report)
     checked = verify.Verification(str(report))
-    verify.verify_layout(report, result, checked)
-    verify.verify_integrity(result, checked, public_key, rerun)
+    verify.verify_layout(report, result, checked, stored)
+    verify.verify_integrity(result, checked, public_key, rerun, stored)
     if rerun:
         args = rerun_arguments(result)
         if verify.verify_inputs(result, checked, locate=_shipped_profile):
@@ -711,3 +726,114 @@ def render_report(report: Path, formats: list[Format], output: Path | None = Non
     result = load_report(report)
     return save_reports(result, Path(output) if output is not None else Path(report).parent, formats, lang)
 
+
+
+# --- evidence bundles, re-judging, exchange formats -------------------------------------------------
+
+
+def is_bundle(path: Path) -> bool:
+    """A bundle file: a zip (``conformance bundle`` writes one), whatever its name."""
+    import zipfile
+
+    return Path(path).is_file() and zipfile.is_zipfile(path)
+
+
+def bundle_report(report_dir: Path, output: Path, include_inputs: bool = False, sign_key: Path | None = None) -> Any:
+    """Pack a report folder into a signed evidence bundle (see ``conformance.evidence.bundle``)."""
+    from conformance.evidence.bundle import build_bundle
+
+    return build_bundle(report_dir, output, include_inputs, sign_key)
+
+
+def load_trust(path: Path | None) -> Any:
+    """A trust list of certification bodies (``conformance.evidence.trust``), or None."""
+    from conformance.evidence.trust import load_trust_list
+
+    return None if path is None else load_trust_list(path)
+
+
+def verify_bundle(bundle: Path, trust: Path | Any = None, rerun: bool = False) -> Any:
+    """Integrity, DSSE signature, signer in the trust list, and with ``rerun`` the audit re-run from
+    the bundled inputs. Returns a ``BundleCheck`` (``.ok``, ``.verification.findings``)."""
+    from conformance.evidence.bundle_verify import verify_bundle as check
+
+    trusted = load_trust(trust) if isinstance(trust, (str, Path)) else trust
+    return check(bundle, trusted, rerun, rerun_audit=_rerun_bundle)
+
+
+# Options of `conformance run` whose value is a file, and the manifest role of that file.
+_FILE_OPTIONS = {"--model": "model", "--data": "data", "--reference": "reference", "--model-card": "model_card",
+                 "--checklist": "checklist"}
+
+
+def _rerun_bundle(result: AuditResult, folder: Path, members: list, checked: Any) -> None:
+    """Re-run a bundle's audit on its extracted inputs: the recorded command with each file option
+    pointing at the bundled file; the evidence must come out the same, paths aside."""
+    from conformance.evidence import verify
+
+    where: dict[str, Path] = {}
+    for member in members:
+        role, name = member.role, member.name
+        if role in _FILE_OPTIONS.values() or role.startswith("profile:"):
+            parts = Path(name).parts
+            depth = 3 if name.startswith("inputs/") else 2
+            where.setdefault(role, folder.joinpath(*parts[:depth]))
+    args = rerun_arguments(result)
+    moved = list(args)
+    for i, arg in enumerate(args[:-1]):
+        role = _FILE_OPTIONS.get(arg)
+        if role is not None and role in where:
+            moved[i + 1] = str(where[role])
+        elif arg == "--profile" and not args[i + 1] in shipped_profiles():
+            item = next((x for x in result.evidence.manifest.inputs if x.path == args[i + 1]), None)
+            if item is not None and item.role in where:
+                moved[i + 1] = str(where[item.role])
+    inputs = [x.model_copy(update={"path": str(where[x.role])}) if x.role in where and x.role in _FILE_OPTIONS.values() else x
+              for x in result.evidence.manifest.inputs]
+    manifest = result.evidence.manifest.model_copy(update={"inputs": inputs})
+    expected = result.model_copy(update={"evidence": result.evidence.model_copy(update={"manifest": manifest})})
+    verify.rerun(expected, moved, checked)
+
+
+def rejudge_bundle(bundle: Path, profile_refs: Sequence[str], sets: Sequence[str] = (), trust: Path | None = None) -> AuditResult:
+    """Judge a bundle's recorded measurements under other profiles (or ``--set`` thresholds), without
+    model or data. The bundle must verify first; a requirement whose check (with its parameters)
+    was not measured is ``pending``. The result names whose evidence it rests on."""
+    from conformance.errors import InputError
+    from conformance.evidence.signing import stored_evidence_sha256
+    from conformance.profiles.rejudge import rejudge
+    from conformance.result import RejudgedFrom
+
+    checked = verify_bundle(bundle, trust)
+    if not checked.ok:
+        failed = next(f.message for f in checked.verification.findings if not f.ok)
+        raise InputError(f"{bundle} does not verify: {failed}", "re-judge only evidence that verifies (conformance verify)")
+    original = checked.result
+    started = time.perf_counter()
+    plan = plan_for(profile_refs, sets)
+    ev = original.evidence
+    requirements, summaries = rejudge(plan, ev.checks, ev.requirements, dict(ev.subject.declared))
+    overrides, waivers = customisations(plan)
+    used = {r.check_key for r in requirements if r.check_key}
+    body = checked.body
+    evidence = Evidence(
+        subject=ev.subject,
+        profiles=summaries,
+        checks=[c for c in ev.checks if c.key in used],
+        requirements=requirements,
+        outcome=overall_outcome(requirements),
+        manifest=build_manifest(__version__, ev.manifest.seed, ["conformance", "rejudge", str(bundle), *(
+            a for ref in profile_refs for a in ("--profile", ref)), *(a for s_ in sets for a in ("--set", s_))],
+            [hash_input("bundle", Path(bundle)), *(hash_input(f"profile:{p.profile.id}", p.path) for p in plan.profiles)]),
+        overrides=overrides,
+        waivers=waivers,
+        rejudged_from=RejudgedFrom(
+            bundle_sha256=checked.digest, evidence_sha256=stored_evidence_sha256(checked.stored),
+            signer_fingerprint=checked.signer, signer_name=body.name if body else None,
+            signer_jurisdiction=body.jurisdiction if body else None,
+            original_profiles=[p.id for p in ev.profiles], original_outcome=ev.outcome,
+        ),
+    )
+    run = RunInfo(started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  duration_seconds=round(time.perf_counter() - started, 3))
+    return AuditResult(evidence=evidence, run=run)

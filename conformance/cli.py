@@ -298,9 +298,10 @@ def keys_generate(
 
 @app.command()
 def verify(
-    report: Annotated[Path, typer.Argument(help="The report.json to verify.")],
+    report: Annotated[Path, typer.Argument(help="The report.json or NAME.bundle to verify.")],
     public_key: Annotated[Optional[Path], typer.Option("--public-key", help="The signer's public key: the report must be signed by it.")] = None,
     rerun: Annotated[bool, typer.Option("--rerun", help="Check the inputs' SHA-256, re-run the audit and compare the evidence.")] = False,
+    trust: Annotated[Optional[Path], typer.Option("--trust", help="Trust list (YAML) of certification bodies: a bundle's signer must be in it.")] = None,
 ) -> None:
     """Check a report's integrity and signature (and, with --rerun, that it reproduces).
 
@@ -309,7 +310,7 @@ def verify(
     """
     from conformance import api
 
-    checked = api.verify_report(report, public_key, rerun)
+    checked = api.verify_report(report, public_key, rerun, trust)
     for finding in checked.findings:
         sys.stdout.write(("ok    " if finding.ok else "FAIL  ") + finding.message + "\n")
     sys.stdout.write(f"{report}: " + ("verified" if checked.ok else "NOT verified") + "\n")
@@ -343,6 +344,75 @@ def render(
 
     for path in api.render_report(report, api.parse_formats(format), output, lang.value):
         sys.stdout.write(f"wrote {path}\n")
+
+
+# --- evidence bundles: pack, re-judge, export --------------------------------------------------------
+
+
+@app.command()
+def bundle(
+    report_dir: Annotated[Path, typer.Argument(help="The --output folder of a run (holding report.json).")],
+    output: Annotated[Path, typer.Option("--output", help="The bundle file to write, e.g. audit.bundle.")],
+    include_inputs: Annotated[bool, typer.Option("--include-inputs", help="Also pack the model and data files (for verify --rerun).")] = False,
+    sign_key: Annotated[Optional[Path], typer.Option("--sign-key", help="Ed25519 private key: sign the bundle as an in-toto statement (DSSE).")] = None,
+) -> None:
+    """Pack a report with its profiles, checklist evidence, model card and journal into a signed bundle."""
+    from conformance import api
+
+    built = api.bundle_report(report_dir, output, include_inputs, sign_key)
+    signed = f"signed by key {built.signed_by}" if built.signed_by else "UNSIGNED (pass --sign-key to sign it)"
+    sys.stdout.write(f"wrote {built.path}: {len(built.members)} files, {signed}\nbundle digest {built.digest}\n")
+
+
+@app.command()
+def rejudge(
+    bundle: Annotated[Path, typer.Argument(help="A bundle (from `conformance bundle`).")],
+    profile: Annotated[list[str], typer.Option("--profile", help="Profile id or YAML path to judge under (repeatable).")],
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override [PROFILE/]REQUIREMENT.FIELD=VALUE (repeatable).")] = None,
+    trust: Annotated[Optional[Path], typer.Option("--trust", help="Trust list (YAML): the bundle's signer must be in it.")] = None,
+    output: Annotated[Path, typer.Option("--output", help="Folder for the re-judged reports.")] = Path("reports/rejudged"),
+    format: Annotated[str, typer.Option("--format", help="Report formats, comma-separated: json,md,html,pdf,junit.")] = "json",
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the summary and the reports.")] = Lang.en,
+) -> None:
+    """Judge a bundle's measurements under another profile or thresholds, without model or data.
+
+    A requirement whose check was not measured is pending, never a pass. Exit 1 when a major or
+    critical requirement fails.
+    """
+    from conformance import api
+
+    result = api.rejudge_bundle(bundle, profile, set_ or [], trust)
+    _show(result, output, api.parse_formats(format), lang.value)
+    origin = result.evidence.rejudged_from
+    who = origin.signer_name or origin.signer_fingerprint or "an unsigned bundle"
+    sys.stdout.write(f"re-judged from the evidence of {who}, bundle {origin.bundle_sha256}\n")
+    raise typer.Exit(api.exit_code(result, Severity.major))
+
+
+class ExportFormat(str, Enum):
+    oscal = "oscal"
+    oscal_catalog = "oscal-catalog"
+
+
+@app.command()
+def export(
+    report: Annotated[Optional[Path], typer.Argument(help="A report.json or bundle (for --format oscal).")] = None,
+    format: Annotated[ExportFormat, typer.Option("--format", help="oscal: assessment results of a report; oscal-catalog: a profile's requirements as controls.")] = ExportFormat.oscal,
+    profile: Annotated[Optional[str], typer.Option("--profile", help="Profile id or YAML path (for --format oscal-catalog).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", help="File to write (default: standard output).")] = None,
+) -> None:
+    """Export in an exchange format: OSCAL assessment results, or a profile as an OSCAL catalog."""
+    from conformance import api
+
+    if format == ExportFormat.oscal:
+        text = api.export_oscal(report)
+    else:
+        text = api.export_oscal_catalog(profile)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        api.write_text_atomically(output, text)
+        sys.stdout.write(f"wrote {output}\n")
 
 
 def main(argv: list[str] | None = None) -> None:
