@@ -81,6 +81,10 @@ __all__ = [
     "export_oscal",
     "export_oscal_catalog",
     "bundle_crosswalk",
+    "registry_serve",
+    "registry_token",
+    "registry_submit",
+    "registry_status",
 ]
 
 
@@ -837,3 +841,42 @@ def rejudge_bundle(bundle: Path, profile_refs: Sequence[str], sets: Sequence[str
     run = RunInfo(started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   duration_seconds=round(time.perf_counter() - started, 3))
     return AuditResult(evidence=evidence, run=run)
+
+
+# --- the certificate registry ------------------------------------------------------------------------
+
+
+def registry_serve(database: str, trust: Path, host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Migrate the database and serve the registry (blocks until stopped)."""
+    from conformance.registry.serve import serve
+
+    serve(database, trust, host, port)
+
+
+def registry_token(database: str, trust: Path, body: str) -> str:
+    """A new API token for a body of the trust list (printed once; only its hash is stored)."""
+    from conformance.errors import ConfigError
+    from conformance.registry.serve import open_registry
+    from conformance.registry.service import Refused
+
+    registry = open_registry(database, trust)
+    try:
+        return registry.issue_token(body)
+    except Refused as exc:
+        raise ConfigError(exc.reason, "the name must be a body's name in the trust list") from exc
+    finally:
+        registry.close()
+
+
+def registry_submit(bundle: Path, url: str, token: str) -> dict:
+    """Submit a bundle to a registry; returns the certificate (JSON)."""
+    from conformance.registry.client import submit
+
+    return submit(bundle, url, token)
+
+
+def registry_status(certificate: str, status: str, reason: str, url: str, token: str) -> dict:
+    """Suspend, reinstate or revoke a certificate (the issuing body's token)."""
+    from conformance.registry.client import change_status
+
+    return change_status(certificate, status, reason, url, token)

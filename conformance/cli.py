@@ -415,6 +415,69 @@ def export(
         sys.stdout.write(f"wrote {output}\n")
 
 
+# --- the certificate registry ------------------------------------------------------------------------
+
+registry_app = typer.Typer(help="The certificate registry: serve it, submit bundles, change a certificate's status.",
+                           no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+DATABASE_HELP = "Database: a SQLite file path, or postgresql://USER@HOST:PORT/DB."
+
+
+@registry_app.command("serve")
+def registry_serve(
+    trust: Annotated[Path, typer.Option("--trust", help="Trust list (YAML) of the bodies whose bundles are accepted.")],
+    database: Annotated[str, typer.Option("--database", help=DATABASE_HELP)] = "registry.sqlite",
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
+) -> None:
+    """Serve the registry (REST API and look-up pages); migrates the database first."""
+    from conformance import api
+
+    err.print(f"registry on http://{host}:{port} (database {database})")
+    api.registry_serve(database, trust, host, port)
+
+
+@registry_app.command("token")
+def registry_token(
+    body: Annotated[str, typer.Argument(help="The body's name, as in the trust list.")],
+    trust: Annotated[Path, typer.Option("--trust", help="Trust list (YAML).")],
+    database: Annotated[str, typer.Option("--database", help=DATABASE_HELP)] = "registry.sqlite",
+) -> None:
+    """Create an API token for a body (shown once; the registry keeps only its SHA-256)."""
+    from conformance import api
+
+    sys.stdout.write(api.registry_token(database, trust, body) + "\n")
+
+
+@registry_app.command("submit")
+def registry_submit(
+    bundle: Annotated[Path, typer.Argument(help="A signed bundle (from `conformance bundle --sign-key`).")],
+    url: Annotated[str, typer.Option("--url", help="The registry, e.g. http://127.0.0.1:8765.")],
+    token: Annotated[str, typer.Option("--token", envvar="CONFORMANCE_REGISTRY_TOKEN", help="Your API token (or CONFORMANCE_REGISTRY_TOKEN).")],
+) -> None:
+    """Submit a bundle; prints the certificate id (the same id for the same bundle)."""
+    from conformance import api
+
+    cert = api.registry_submit(bundle, url, token)
+    note = " (recognised from another jurisdiction)" if cert.get("recognised") else ""
+    sys.stdout.write(f"certificate {cert['id']}: {cert['status']}{note}\n{url.rstrip('/')}/certificates/{cert['id']}\n")
+
+
+@registry_app.command("status")
+def registry_status(
+    certificate: Annotated[str, typer.Argument(help="The certificate id.")],
+    status: Annotated[str, typer.Argument(help="suspended, revoked (final) or valid (reinstate).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: kept in the certificate's history.")],
+    url: Annotated[str, typer.Option("--url", help="The registry.")],
+    token: Annotated[str, typer.Option("--token", envvar="CONFORMANCE_REGISTRY_TOKEN", help="The issuing body's API token.")],
+) -> None:
+    """Change a certificate's status; only the body that issued it may."""
+    from conformance import api
+
+    cert = api.registry_status(certificate, status, reason, url, token)
+    sys.stdout.write(f"certificate {cert['id']}: {cert['status']}\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors print one line and exit 2; bugs exit 3 (traceback with --debug)."""
     args = list(sys.argv[1:] if argv is None else argv)
