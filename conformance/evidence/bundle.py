@@ -131,8 +131,9 @@ def _locate(item: InputFile, base: Path, report_dir: Path) -> Path:
     else:
         recorded = Path(item.path)
         found = recorded if recorded.is_absolute() else base / recorded
-        if not found.exists() and not recorded.is_absolute():
-            found = report_dir / recorded
+        for folder in (report_dir, report_dir.parent):  # a relative path: the run's folder is often the report's parent
+            if not found.exists() and not recorded.is_absolute():
+                found = folder / recorded
     if not found.exists():
         raise InputError(f"input '{item.role}' of the report not found: {item.path}",
                          "run 'conformance bundle' from the folder the audit ran in")
@@ -357,7 +358,7 @@ def open_bundle(source: Path | bytes, limits: Limits | None = None, name: str = 
                 raise BundleError(f"{path}: member {name!r} appears twice", "the bundle is not one conformance writes")
             seen.add(name)
             mode = info.external_attr >> 16
-            if info.is_dir() or (mode and not stat.S_ISREG(mode)):
+            if info.is_dir() or (stat.S_IFMT(mode) and not stat.S_ISREG(mode)):
                 raise BundleError(f"{path}: member {name!r} is a link, folder or device, not a plain file",
                                   "refusing a bundle that is not one conformance writes")
             total += info.file_size
