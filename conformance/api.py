@@ -843,6 +843,88 @@ def rejudge_bundle(bundle: Path, profile_refs: Sequence[str], sets: Sequence[str
     return AuditResult(evidence=evidence, run=run)
 
 
+def _report_or_bundle(path: Path) -> tuple[AuditResult, str]:
+    """A report (or a bundle's report) with its evidence hash as stored."""
+    from conformance.evidence.signing import stored_evidence_sha256
+
+    if is_bundle(path):
+        from conformance.evidence.bundle import open_bundle
+
+        opened = open_bundle(path)
+        try:
+            result, stored, _ = opened.report()
+        finally:
+            opened.close()
+        return result, stored_evidence_sha256(stored)
+    from conformance.evidence.verify import load_stored
+
+    result, stored = load_stored(path)
+    return result, stored_evidence_sha256(stored)
+
+
+def export_oscal(report: Path | None) -> str:
+    """A report (or a bundle's report) as OSCAL assessment-results JSON (needs the ``oscal`` extra)."""
+    from conformance.errors import ConfigError
+    from conformance.evidence.oscal import assessment_results
+
+    if report is None:
+        raise ConfigError("--format oscal exports a report", "give the report.json (or a bundle) to export")
+    result, evidence_hash = _report_or_bundle(report)
+    return assessment_results(result, evidence_hash)
+
+
+def export_oscal_catalog(profile_ref: str | None) -> str:
+    """A profile's requirements (after extends) as an OSCAL catalog of controls (needs the ``oscal`` extra)."""
+    from conformance.errors import ConfigError
+    from conformance.evidence.oscal import catalog
+    from conformance.profiles.schema import ChecklistItem
+
+    if not profile_ref:
+        raise ConfigError("--format oscal-catalog exports a profile", "give --profile ID (conformance profiles list)")
+    loaded = load_profile(profile_ref)
+    plan = plan_for([profile_ref])
+    p = loaded.profile
+    requirements = []
+    for r in loaded.requirements:
+        entry = {"id": r.id, "clause": r.clause, "title": r.title, "principle": r.principle, "severity": r.severity}
+        if isinstance(r, ChecklistItem):
+            entry |= {"question": r.question, "question_text": plan.questions[r.question].text}
+        else:
+            entry |= {"check": r.check, "metric": r.metric,
+                      "threshold": {"min": r.threshold.min, "max": r.threshold.max, "origin": r.threshold.origin}}
+        requirements.append(entry)
+    return catalog({"id": p.id, "title": p.title, "version": p.version, "source": p.source.citation}, requirements)
+
+
+def write_text_atomically(path: Path, text: str) -> Path:
+    """Write a text file through a temporary file and a rename: never half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def bundle_crosswalk(bundle: Path, profile_refs: Sequence[str], trust: Path | None = None) -> list[dict]:
+    """Which clauses of which frameworks a bundle's evidence already covers: one row per clause of
+    each profile, with its status when re-judged from the bundle (satisfied, failed, open,
+    not_applicable) and whether the bundle holds evidence for every requirement citing it."""
+    from conformance.profiles.rejudge import NOT_MEASURED
+
+    result = rejudge_bundle(bundle, profile_refs, (), trust)
+    unmeasured = NOT_MEASURED.split("{", 1)[0]
+    rows = []
+    for summary in result.evidence.profiles:
+        mine = {r.id: r for r in result.evidence.requirements if r.profile == summary.id}
+        for clause in summary.clauses:
+            missing = [rid for rid in clause.requirements if mine[rid].reason.startswith(unmeasured)
+                       or (mine[rid].kind == "checklist" and mine[rid].answer is None)]
+            rows.append({"profile": summary.id, "clause": clause.clause, "status": clause.status,
+                         "covered": not missing, "requirements": clause.requirements, "without_evidence": missing})
+    return rows
+
+
 # --- the certificate registry ------------------------------------------------------------------------
 
 

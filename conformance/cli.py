@@ -246,9 +246,15 @@ def checklist_init(
 def crosswalk(
     profile: Annotated[list[str], typer.Option("--profile", help="Profile id or YAML path (repeatable).")],
     format: Annotated[str, typer.Option("--format", help="table, md, csv or json.")] = "table",
+    bundle: Annotated[Optional[Path], typer.Option("--bundle", help="A bundle: which clauses its evidence already covers.")] = None,
+    trust: Annotated[Optional[Path], typer.Option("--trust", help="Trust list (YAML) the bundle's signer must be in.")] = None,
 ) -> None:
     """Which checks and checklist questions serve which clauses of each framework."""
     from conformance import api
+
+    if bundle is not None:
+        _bundle_crosswalk(api.bundle_crosswalk(bundle, profile, trust), format)
+        return
 
     if format != "table":
         sys.stdout.write(api.crosswalk_text(profile, format))
@@ -262,6 +268,24 @@ def crosswalk(
         name = row.evidence if row.kind == "automated" else f"{row.evidence}\n[dim]{row.title}[/]"
         table.add_row(name, *("\n".join(row.clauses_of(p)) or "—" for p in walk.profiles))
     out.print(table)
+
+
+def _bundle_crosswalk(rows: list[dict], format: str) -> None:
+    """Print the clauses a bundle covers (a thin view of ``api.bundle_crosswalk``)."""
+    import json
+
+    if format == "json":
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return
+    from rich.table import Table
+
+    table = Table("profile", "clause", "status", "covered by the bundle", "without evidence")
+    for row in rows:
+        table.add_row(row["profile"], row["clause"], row["status"], "yes" if row["covered"] else "no",
+                      ", ".join(row["without_evidence"]) or "—")
+    out.print(table)
+    covered = sum(r["covered"] for r in rows)
+    out.print(f"{covered} of {len(rows)} clauses covered by the bundle's evidence")
 
 
 @card_app.command("init")
