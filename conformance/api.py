@@ -705,6 +705,10 @@ def verify_report(report: Path, public_key: Path | None = None, rerun: bool = Fa
 
             raise ConfigError("--public-key applies to a report.json", "check a bundle's signer with --trust TRUST.yaml")
         return verify_bundle(report, trust, rerun).verification
+    if trust is not None:
+        from conformance.errors import ConfigError
+
+        raise ConfigError("--trust applies to a bundle", "check a report.json's signer with --public-key SIGNER.pub")
 
     result, stored = verify.load_stored(report)
     checked = verify.Verification(str(report))

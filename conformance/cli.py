@@ -114,7 +114,7 @@ def demo(
     from conformance.report.i18n import Words
 
     command = " ".join(api.run_command(config)[:-2])  # the demo's own audit, minus the seed
-    out.print(Words(lang.value)("text.try_your_own", command=command), style="dim", markup=False, highlight=False)
+    out.print(Words(lang.value)("text.try_your_own", command=command), style="dim", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -407,9 +407,11 @@ def rejudge(
 
     result = api.rejudge_bundle(bundle, profile, set_ or [], trust)
     _show(result, output, api.parse_formats(format), lang.value)
+    from conformance.report.i18n import Words
+
     origin = result.evidence.rejudged_from
-    who = origin.signer_name or origin.signer_fingerprint or "an unsigned bundle"
-    sys.stdout.write(f"re-judged from the evidence of {who}, bundle {origin.bundle_sha256}\n")
+    who = origin.signer_name or origin.signer_fingerprint
+    out.print(Words(lang.value)("text.rejudged_from", signer=who, bundle=origin.bundle_sha256), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(api.exit_code(result, Severity.major))
 
 

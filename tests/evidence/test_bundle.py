@@ -352,3 +352,31 @@ def test_rejudge_refuses_a_bundle_that_does_not_verify(cli, signed_run, keys, tm
     bundle = _bundle(cli, signed_run)  # unsigned
     ran = cli("rejudge", bundle, "--profile", "eeoc-four-fifths", "--output", tmp_path / "x")
     assert ran.code == 2 and "does not verify" in ran.err and not (tmp_path / "x").exists()
+
+
+def test_the_generative_journal_travels_in_the_bundle(cli, signed_run, keys, tmp_path):
+    """A report whose manifest records a journal (role ``journal``) carries it, hashed and signed."""
+    journal = signed_run / "journal.jsonl"
+    journal.write_text('{"item": "q1", "response": "I cannot help with that."}\n', encoding="utf-8")
+    report = signed_run / "out" / "report.json"
+    stored = json.loads(report.read_text())
+    stored.pop("signature")
+    stored["evidence"]["manifest"]["inputs"].append(
+        {"role": "journal", "path": "journal.jsonl", "sha256": hashlib.sha256(journal.read_bytes()).hexdigest(),
+         "bytes": journal.stat().st_size})
+    report.write_bytes(pydantic_core.to_json(stored, indent=2) + b"\n")
+    bundle = _bundle(cli, signed_run, "--sign-key", keys[0])
+    with zipfile.ZipFile(bundle) as archive:
+        assert archive.read("journal/journal.jsonl") == journal.read_bytes()
+    ran = cli("verify", bundle)
+    assert ran.code == 0 and "bundled journal: SHA-256 matches" in ran.out, ran.out
+
+
+def test_trust_lists_apply_to_bundles_and_bad_ones_are_named(cli, signed_run, keys, tmp_path):
+    report = signed_run / "out" / "report.json"
+    ran = cli("verify", report, "--trust", _trust(tmp_path / "t.yaml", keys[1]))
+    assert ran.code == 2 and "--trust applies to a bundle" in ran.err
+    (tmp_path / "bad.yaml").write_text("bodies:\n  - name: X\n    jurisdiction: EU\n    public_key: nonsense\n    profiles: ['*']\n")
+    bundle = _bundle(cli, signed_run, "--sign-key", keys[0])
+    bad = cli("verify", bundle, "--trust", tmp_path / "bad.yaml")
+    assert bad.code == 2 and "public_key" in bad.err
