@@ -932,11 +932,12 @@ def bundle_crosswalk(bundle: Path, profile_refs: Sequence[str], trust: Path | No
 # --- the certificate registry ------------------------------------------------------------------------
 
 
-def registry_serve(database: str, trust: Path, host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Migrate the database and serve the registry (blocks until stopped)."""
+def registry_serve(database: str, trust: Path, host: str = "127.0.0.1", port: int = 8765,
+                   announce: Callable[[], None] | None = None) -> None:
+    """Migrate the database and serve the registry (blocks until stopped); ``announce`` runs once it is ready to serve."""
     from conformance.registry.serve import serve
 
-    serve(database, trust, host, port)
+    serve(database, trust, host, port, announce)
 
 
 def registry_token(database: str, trust: Path, body: str) -> str:

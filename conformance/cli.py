@@ -459,8 +459,8 @@ def registry_serve(
     """Serve the registry (REST API and look-up pages); migrates the database first."""
     from conformance import api
 
-    err.print(f"registry on http://{host}:{port} (database {database})")
-    api.registry_serve(database, trust, host, port)
+    api.registry_serve(database, trust, host, port,
+                       announce=lambda: err.print(f"registry on http://{host}:{port} (database {database})", markup=False))
 
 
 @registry_app.command("token")

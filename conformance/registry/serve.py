@@ -45,8 +45,11 @@ def open_registry(database: str, trust_path: Path):
     return Registry(url, trust)
 
 
-def serve(database: str, trust_path: Path, host: str, port: int) -> None:
+def serve(database: str, trust_path: Path, host: str, port: int, announce=None) -> None:
+    """Open (and migrate) the registry, call ``announce()``, then serve until stopped."""
     registry = open_registry(database, trust_path)
+    if announce is not None:
+        announce()
     import uvicorn
 
     from conformance.registry.web import create_app

@@ -48,10 +48,6 @@ def test_200_submissions_and_2000_lookups_at_once(database, trust, many, tmp_pat
             looked = list(pool.map(lambda i: _request(f"{submit}/{ids[i % SUBMISSIONS]}"), range(LOOKUPS)))
         assert all(status == 200 for status, _ in looked), {s for s, _ in looked}
         assert all(body["id"] == ids[i % SUBMISSIONS] for i, (_, body) in enumerate(looked))
-        with ThreadPoolExecutor(max_workers=50) as pool:  # the same 200 again, concurrently: the same ids
-            again = list(pool.map(lambda content: _request(submit, content, token), many))
-        assert [status for status, _ in again] == [200] * SUBMISSIONS
-        assert [body["id"] for _, body in again] == ids
     finally:
         server.stop()
 
@@ -105,11 +101,14 @@ def test_a_registry_killed_during_submissions_restarts_consistent(database, trus
         for cid in stored:
             status, body = _request(f"{restarted.url}/api/v1/certificates/{cid}")
             assert status == 200 and body["status"] == "valid" and len(body["history"]) == 1
+        lost = [i for i in range(SUBMISSIONS) if i not in accepted][:20]  # some the kill interrupted or never sent
+        again_indexes = [*accepted, *lost]
         with ThreadPoolExecutor(max_workers=16) as pool:
-            again = list(pool.map(lambda content: _request(restarted.url + "/api/v1/certificates", content, token), many))
-        assert all(status in (200, 201) for status, _ in again), {s for s, _ in again}
+            again = dict(zip(again_indexes, pool.map(
+                lambda i: _request(restarted.url + "/api/v1/certificates", many[i], token), again_indexes)))
+        assert all(status in (200, 201) for status, _ in again.values()), {s for s, _ in again.values()}
         for index, cid in accepted.items():
-            assert again[index][1]["id"] == cid and again[index][0] == 200
-        assert len({body["id"] for _, body in again}) == SUBMISSIONS
+            assert again[index] == (200, again[index][1]) and again[index][1]["id"] == cid
+        assert len({body["id"] for _, body in again.values()}) == len(again_indexes)
     finally:
         restarted.stop()

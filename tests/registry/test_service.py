@@ -240,3 +240,23 @@ def test_serve_refuses_a_bad_trust_list_or_database(cli, tmp_path, bodies):
     assert unknown.code == 2 and "no body named 'Someone Else'" in unknown.err
     pg = cli("registry", "token", EU_BODY, "--trust", good, "--database", "postgresql://nobody@127.0.0.1:1/none")
     assert pg.code == 2 and "cannot open the registry database" in pg.err
+
+
+def test_the_migrations_create_exactly_the_models_tables(registry):
+    """Alembic's autogenerate finds nothing to change: the migrations and the ORM models agree."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from conformance.registry.db import Base
+
+    with registry.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_the_registry_without_its_extra_says_how_to_install_it(cli, trust, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "fastapi", None)
+    ran = cli("registry", "serve", "--trust", trust, "--database", tmp_path / "r.sqlite")
+    assert ran.code == 2 and "pip install 'conformance[registry]'" in ran.err
