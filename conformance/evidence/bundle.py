@@ -376,6 +376,9 @@ def open_bundle(source: Path | bytes, limits: Limits | None = None, name: str = 
         extra = seen - set(members) - {INDEX, ATTESTATION}
         if extra:
             raise BundleError(f"{path}: member {sorted(extra)[0]!r} is not listed in {INDEX}", "the bundle was changed")
+        absent = set(members) - seen
+        if absent:
+            raise BundleError(f"{path}: member {sorted(absent)[0]!r} listed in {INDEX} is missing", "the bundle was changed")
     except BaseException:
         archive.close()
         raise

@@ -380,3 +380,19 @@ def test_trust_lists_apply_to_bundles_and_bad_ones_are_named(cli, signed_run, ke
     bundle = _bundle(cli, signed_run, "--sign-key", keys[0])
     bad = cli("verify", bundle, "--trust", tmp_path / "bad.yaml")
     assert bad.code == 2 and "public_key" in bad.err
+
+
+def test_members_missing_from_or_added_to_the_index_are_refused(cli, signed_run, keys, tmp_path):
+    bundle = _bundle(cli, signed_run, "--sign-key", keys[0])
+    with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(tmp_path / "less.bundle", "w") as less, \
+            zipfile.ZipFile(tmp_path / "more.bundle", "w") as more:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            more.writestr(info, data)
+            if not info.filename.startswith("profiles/"):
+                less.writestr(info, data)
+        more.writestr("extra.txt", b"smuggled")
+    missing = cli("verify", tmp_path / "less.bundle")
+    assert missing.code == 2 and "listed in bundle.json is missing" in missing.err
+    added = cli("verify", tmp_path / "more.bundle")
+    assert added.code == 2 and "'extra.txt' is not listed" in added.err
