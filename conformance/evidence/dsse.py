@@ -3,8 +3,9 @@
 The envelope (``payloadType``, base64 ``payload``, ``signatures``) and its pre-authentication
 encoding (PAE) come from securesystemslib, the reference Python implementation of DSSE; this
 module adds the in-toto Statement v1 layer and maps our PEM keys onto it. A signature's ``keyid``
-is the key's fingerprint (SHA-256 of the raw public key, as in signed reports); the keyid only
-narrows which key to try, the signature alone decides.
+is the key's fingerprint (SHA-256 of the raw public key, as in signed reports). Verification tries
+every trusted key against every signature over securesystemslib's PAE: its ``Envelope.verify``
+selects keys by keyid, an unauthenticated hint the DSSE specification says must not decide.
 """
 
 from __future__ import annotations

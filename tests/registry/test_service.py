@@ -260,3 +260,21 @@ def test_the_registry_without_its_extra_says_how_to_install_it(cli, trust, tmp_p
     monkeypatch.setitem(sys.modules, "fastapi", None)
     ran = cli("registry", "serve", "--trust", trust, "--database", tmp_path / "r.sqlite")
     assert ran.code == 2 and "pip install 'conformance[registry]'" in ran.err
+
+
+def test_the_database_refuses_to_rewrite_history(client, registry, bundles, bodies):
+    """Even a client writing to the database directly cannot update or delete history or certificates."""
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import DBAPIError
+
+    from conformance.registry.db import Certificate, StatusChange
+
+    token = registry.issue_token(EU_BODY)
+    cid = client.post("/api/v1/certificates", content=bundles.make(bodies["EU"]).read_bytes(), headers=_auth(token)).json()["id"]
+    for statement in (update(StatusChange).values(status="revoked"), delete(StatusChange),
+                      update(Certificate).values(outcome="conformant"), delete(Certificate)):
+        with registry.sessions() as session:
+            with pytest.raises(DBAPIError, match="append-only"):
+                session.execute(statement)
+                session.commit()
+    assert client.get(f"/api/v1/certificates/{cid}").json()["history"][0]["status"] == "valid"
