@@ -766,41 +766,7 @@ def verify_bundle(bundle: Path, trust: Path | Any = None, rerun: bool = False) -
     from conformance.evidence.bundle_verify import verify_bundle as check
 
     trusted = load_trust(trust) if isinstance(trust, (str, Path)) else trust
-    return check(bundle, trusted, rerun, rerun_audit=_rerun_bundle)
-
-
-# Options of `conformance run` whose value is a file, and the manifest role of that file.
-_FILE_OPTIONS = {"--model": "model", "--data": "data", "--reference": "reference", "--model-card": "model_card",
-                 "--checklist": "checklist"}
-
-
-def _rerun_bundle(result: AuditResult, folder: Path, members: list, checked: Any) -> None:
-    """Re-run a bundle's audit on its extracted inputs: the recorded command with each file option
-    pointing at the bundled file; the evidence must come out the same, paths aside."""
-    from conformance.evidence import verify
-
-    where: dict[str, Path] = {}
-    for member in members:
-        role, name = member.role, member.name
-        if role in _FILE_OPTIONS.values() or role.startswith("profile:"):
-            parts = Path(name).parts
-            depth = 3 if name.startswith("inputs/") else 2
-            where.setdefault(role, folder.joinpath(*parts[:depth]))
-    args = rerun_arguments(result)
-    moved = list(args)
-    for i, arg in enumerate(args[:-1]):
-        role = _FILE_OPTIONS.get(arg)
-        if role is not None and role in where:
-            moved[i + 1] = str(where[role])
-        elif arg == "--profile" and not args[i + 1] in shipped_profiles():
-            item = next((x for x in result.evidence.manifest.inputs if x.path == args[i + 1]), None)
-            if item is not None and item.role in where:
-                moved[i + 1] = str(where[item.role])
-    inputs = [x.model_copy(update={"path": str(where[x.role])}) if x.role in where and x.role in _FILE_OPTIONS.values() else x
-              for x in result.evidence.manifest.inputs]
-    manifest = result.evidence.manifest.model_copy(update={"inputs": inputs})
-    expected = result.model_copy(update={"evidence": result.evidence.model_copy(update={"manifest": manifest})})
-    verify.rerun(expected, moved, checked)
+    return check(bundle, trusted, rerun)
 
 
 def rejudge_bundle(bundle: Path, profile_refs: Sequence[str], sets: Sequence[str] = (), trust: Path | None = None) -> AuditResult:
