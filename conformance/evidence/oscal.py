@@ -27,7 +27,7 @@ def _trestle():
         import trestle.oscal.catalog as catalog
     except ImportError as exc:
         raise ConfigError("OSCAL export needs the 'oscal' extra (compliance-trestle is missing)",
-                          "pip install 'conformance[oscal]'") from exc
+                          "pip install 'conformance-audit[oscal]'") from exc
     return assessment_results, catalog
 
 

@@ -16,7 +16,7 @@ def require_extra() -> None:
         import uvicorn  # noqa: F401
     except ImportError as exc:
         raise ConfigError(f"the registry needs the 'registry' extra ({exc.name} is missing)",
-                          "pip install 'conformance[registry]' (and 'conformance[postgres]' for PostgreSQL)") from exc
+                          "pip install 'conformance-audit[registry]' (and 'conformance-audit[postgres]' for PostgreSQL)") from exc
 
 
 def open_registry(database: str, trust_path: Path):
@@ -33,7 +33,7 @@ def open_registry(database: str, trust_path: Path):
             import psycopg  # noqa: F401
         except ImportError as exc:
             raise ConfigError("PostgreSQL needs the 'postgres' extra (psycopg is missing)",
-                              "pip install 'conformance[postgres]'") from exc
+                              "pip install 'conformance-audit[postgres]'") from exc
     from sqlalchemy.exc import SQLAlchemyError
 
     try:

@@ -55,7 +55,7 @@ def test_every_shipped_profile_exports_as_a_valid_catalog(cli, tmp_path, profile
 def test_export_without_the_oscal_extra_says_how_to_install_it(cli, signed_run, monkeypatch):
     monkeypatch.setitem(sys.modules, "trestle.oscal.assessment_results", None)
     ran = cli("export", signed_run / "out" / "report.json", "--format", "oscal")
-    assert ran.code == 2 and "pip install 'conformance[oscal]'" in ran.err
+    assert ran.code == 2 and "pip install 'conformance-audit[oscal]'" in ran.err
     assert cli("export", "--format", "oscal").code == 2
     assert "give --profile" in cli("export", "--format", "oscal-catalog").err
 

@@ -259,7 +259,7 @@ def test_the_registry_without_its_extra_says_how_to_install_it(cli, trust, tmp_p
 
     monkeypatch.setitem(sys.modules, "fastapi", None)
     ran = cli("registry", "serve", "--trust", trust, "--database", tmp_path / "r.sqlite")
-    assert ran.code == 2 and "pip install 'conformance[registry]'" in ran.err
+    assert ran.code == 2 and "pip install 'conformance-audit[registry]'" in ran.err
 
 
 def test_the_database_refuses_to_rewrite_history(client, registry, bundles, bodies):
