@@ -67,6 +67,7 @@ class Measurement(_Frozen):
     excluded_groups: list[str] = Field(default_factory=list, description="Groups left out of the value, each with its reason.")
     driver: str | None = Field(default=None, description="Which groups drive a disparity (lowest and highest).")
     note: str | None = None
+    n: int | None = Field(default=None, description="Items the value is computed over (a rate's denominator); None when not a count.")
 
 
 class CheckOutcome(_Frozen):
