@@ -277,6 +277,8 @@ def _audit(
 def run_audit(config: RunConfig, command: list[str] | None = None, progress: Progress | None = None) -> AuditResult:
     """Run the audit a RunConfig describes: profiles first (fail fast), then data, model, checks."""
     plan = plan_for(config.profiles, config.sets)
+    if config.generative:
+        return _generative(config, plan, command, progress)
     stats = None
     if config.engine != "memory":
         early = load_model(config.model, config.trust_types, config.trust_model) if config.model is not None else None
@@ -320,6 +322,15 @@ def run_audit(config: RunConfig, command: list[str] | None = None, progress: Pro
         declared=config.declared,
         stats=stats,
     )
+
+
+def _generative(config: RunConfig, plan: Plan, command: list[str] | None, progress: Progress | None) -> AuditResult:
+    """A generative subject (banks asked of an endpoint, a callable, or recorded responses): its own pipeline."""
+    from conformance.genai.pipeline import run_generative
+
+    answers, answer_inputs, evidence_hashes = _answers(config.checklist, plan)
+    return run_generative(config, plan, command if command is not None else run_command(config), progress,
+                          answers, answer_inputs, evidence_hashes, tool_version=__version__)
 
 
 def _engine_stats(config: RunConfig, predictor: Predictor | None = None) -> Any:
@@ -587,6 +598,10 @@ def run_demo(output: Path, seed: int = 0, progress: Progress | None = None) -> t
 
 def run_command(config: RunConfig) -> list[str]:
     """The ``conformance run`` command line that reproduces a configuration's audit."""
+    if config.generative:
+        from conformance.genai.pipeline import generative_command
+
+        return generative_command(config)
     args = ["conformance", "run"]
     for name in ("model", "data", "reference", "model_card", "checklist", "target", "predictions", "scores",
                  "positive_label", "task"):

@@ -49,6 +49,7 @@ class Lang(str, Enum):
 
 out = Console()
 err = Console(stderr=True)
+GENAI = "Generative subject"
 
 
 def _version(value: bool) -> None:
@@ -147,6 +148,28 @@ def run(
     engine: Annotated[Optional[str], typer.Option("--engine", help="memory, stream (Parquet/CSV in record batches, bounded memory) or dask.")] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address for --engine dask (default: a local cluster).")] = None,
     sample_rows: Annotated[Optional[int], typer.Option("--sample-rows", help="Rows of the seeded sample for row-based checks with --engine stream or dask.")] = None,
+    # --- generative subject: question banks asked of an endpoint, a callable (--model pkg.mod:fn) or recorded responses ---
+    bank: Annotated[Optional[list[Path]], typer.Option("--bank", help="Question bank, JSONL/CSV/YAML (repeatable): makes the audit generative.", rich_help_panel=GENAI)] = None,
+    endpoint: Annotated[Optional[str], typer.Option("--endpoint", help="OpenAI-compatible chat endpoint, e.g. http://127.0.0.1:8000/v1.", rich_help_panel=GENAI)] = None,
+    endpoint_model: Annotated[Optional[str], typer.Option("--endpoint-model", help="Model name the endpoint serves.", rich_help_panel=GENAI)] = None,
+    api_key_env: Annotated[Optional[str], typer.Option("--api-key-env", help="Environment variable holding the API key (default CONFORMANCE_API_KEY; never recorded).", rich_help_panel=GENAI)] = None,
+    responses: Annotated[Optional[Path], typer.Option("--responses", help="Recorded responses (JSONL/CSV: id, response[, prompt, epoch]).", rich_help_panel=GENAI)] = None,
+    system_prompt: Annotated[Optional[str], typer.Option("--system-prompt", help="System prompt sent before each item (its hash is recorded).", rich_help_panel=GENAI)] = None,
+    temperature: Annotated[Optional[float], typer.Option("--temperature", help="Sampling temperature (default 0).", rich_help_panel=GENAI)] = None,
+    max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="Maximum tokens per answer.", rich_help_panel=GENAI)] = None,
+    endpoint_seed: Annotated[Optional[int], typer.Option("--endpoint-seed", help="Seed sent to the endpoint, where it supports one.", rich_help_panel=GENAI)] = None,
+    concurrency: Annotated[Optional[int], typer.Option("--concurrency", help="Requests in flight at once (default 8).", rich_help_panel=GENAI)] = None,
+    rate_limit: Annotated[Optional[float], typer.Option("--rate-limit", help="At most this many requests per second.", rich_help_panel=GENAI)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds to wait for one answer (default 60).", rich_help_panel=GENAI)] = None,
+    retries: Annotated[Optional[int], typer.Option("--retries", help="Attempts per item on 429, 5xx, timeouts (default 6).", rich_help_panel=GENAI)] = None,
+    journal: Annotated[Optional[Path], typer.Option("--journal", help="Journal of answers (default OUTPUT/journal.jsonl); a rerun resumes it.", rich_help_panel=GENAI)] = None,
+    sample: Annotated[Optional[int], typer.Option("--sample", help="Items drawn per bank (seeded; stratified when a profile sets per-category minimums).", rich_help_panel=GENAI)] = None,
+    keywords: Annotated[Optional[Path], typer.Option("--keywords", help="Keyword library: a term per line, or CSV term,category[,updated].", rich_help_panel=GENAI)] = None,
+    annotations: Annotated[Optional[Path], typer.Option("--annotations", help="Human annotations (CSV/JSONL: item, verdict, annotator).", rich_help_panel=GENAI)] = None,
+    judge_endpoint: Annotated[Optional[str], typer.Option("--judge-endpoint", help="OpenAI-compatible endpoint of the model judge.", rich_help_panel=GENAI)] = None,
+    judge_model: Annotated[Optional[str], typer.Option("--judge-model", help="Model name of the model judge.", rich_help_panel=GENAI)] = None,
+    show_responses: Annotated[bool, typer.Option("--show-responses", help="Show response excerpts in the report (default: item ids only).", rich_help_panel=GENAI)] = False,
+    audit_date: Annotated[Optional[str], typer.Option("--audit-date", help="The audit's date for freshness, YYYY-MM-DD (default today).", rich_help_panel=GENAI)] = None,
 ) -> None:
     """Audit your model (or its predictions) on your data against one or more profiles."""
     from conformance import api
@@ -158,6 +181,11 @@ def run(
         "trust_types": trust_type, "trust_model": trust_model or None, "checklist": checklist, "sets": set_, "declared": declare,
         "model_card": model_card, "lang": lang.value if lang else None, "sign_key": sign_key, "baseline": baseline,
         "engine": engine, "scheduler": scheduler, "sample_rows": sample_rows,
+        "banks": bank, "endpoint": endpoint, "endpoint_model": endpoint_model, "api_key_env": api_key_env, "responses": responses,
+        "system_prompt": system_prompt, "temperature": temperature, "max_tokens": max_tokens, "endpoint_seed": endpoint_seed,
+        "concurrency": concurrency, "rate_limit": rate_limit, "timeout": timeout, "retries": retries, "journal": journal,
+        "sample": sample, "keywords": keywords, "annotations": annotations, "judge_endpoint": judge_endpoint,
+        "judge_model": judge_model, "show_responses": show_responses or None, "audit_date": audit_date,
     }
     cfg = api.config_from(config, flags)
     bar, update = _progress()
