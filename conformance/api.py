@@ -726,3 +726,45 @@ def render_report(report: Path, formats: list[Format], output: Path | None = Non
     result = load_report(report)
     return save_reports(result, Path(output) if output is not None else Path(report).parent, formats, lang)
 
+
+# --- question banks (generative audits) -------------------------------------------------------------
+
+
+def bank_schema() -> str:
+    """The JSON Schema of a bank item."""
+    from conformance.genai.bank import bank_schema as schema
+
+    return schema()
+
+
+def bank_stats(paths: Sequence[Path], profile_refs: Sequence[str] = ()) -> Any:
+    """Validate banks (categories against the profiles' taxonomies) and describe them: size,
+    per-category counts against the profiles' minimums, duplicates, languages, freshness."""
+    from conformance.genai.bank import Bank, check_categories, read_banks
+    from conformance.genai.bankstats import bank_stats as describe
+    from conformance.genai.pipeline import bank_minimums, taxonomy_codes
+
+    banks = read_banks(paths)
+    codes, minimums = None, []
+    if profile_refs:
+        plan = plan_for(profile_refs)
+        codes, taxonomy = taxonomy_codes(plan)
+        if codes is not None:
+            check_categories([Bank(b.path, tuple(i for i in b.items if i.expected != "answer")) for b in banks], codes, taxonomy or "")
+        minimums = bank_minimums(plan)
+    return describe(banks, minimums, codes)
+
+
+def import_bank(source: Path, output: Path, mapping: Sequence[str] = (), values: Sequence[str] = (), force: bool = False) -> int:
+    """Convert a public bank (Moonshot dataset JSON, or CSV/JSONL with ``--map field=column``) to a JSONL bank."""
+    from conformance.errors import InputError
+    from conformance.genai.bank import write_jsonl
+    from conformance.genai.importers import import_moonshot, import_table, parse_pairs
+
+    output = Path(output)
+    if output.exists() and not force:
+        raise InputError(f"{output} already exists", "pass --force to overwrite it, or choose another --output")
+    columns, fixed = parse_pairs(list(mapping), "--map"), parse_pairs(list(values), "--set")
+    source = Path(source)
+    items = import_moonshot(source, fixed, columns) if source.suffix.lower() == ".json" else import_table(source, columns, fixed)
+    return write_jsonl(items, output)

@@ -39,6 +39,8 @@ app.add_typer(checks_app, name="checks")
 app.add_typer(report_app, name="report")
 keys_app = typer.Typer(help="Ed25519 keys that sign reports.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+bank_app = typer.Typer(help="Question banks of generative audits: validate, describe, import.", no_args_is_help=True)
+app.add_typer(bank_app, name="bank")
 
 
 class Lang(str, Enum):
@@ -371,6 +373,62 @@ def render(
 
     for path in api.render_report(report, api.parse_formats(format), output, lang.value):
         sys.stdout.write(f"wrote {path}\n")
+
+
+@bank_app.command("schema")
+def bank_schema() -> None:
+    """Print the JSON Schema of a bank item."""
+    from conformance import api
+
+    sys.stdout.write(api.bank_schema())
+
+
+@bank_app.command("validate")
+def bank_validate(
+    files: Annotated[list[Path], typer.Argument(help="Bank files (JSONL, CSV, YAML).")],
+    profile: Annotated[Optional[list[str]], typer.Option("--profile", help="Check categories against this profile's taxonomy (repeatable).")] = None,
+) -> None:
+    """Validate banks: every field of every item (file:line on the first problem, exit 2)."""
+    from conformance import api
+
+    stats = api.bank_stats(files, profile or [])
+    sys.stdout.write(f"valid: {stats.items} items in {len(files)} bank(s)" + (f"; {len(stats.shortfalls)} categories below a profile's minimum" if stats.shortfalls else "") + "\n")
+
+
+@bank_app.command("stats")
+def bank_stats(
+    files: Annotated[list[Path], typer.Argument(help="Bank files (JSONL, CSV, YAML).")],
+    profile: Annotated[Optional[list[str]], typer.Option("--profile", help="Compare per-category counts with this profile's minimums (repeatable).")] = None,
+) -> None:
+    """Size, items per category (against a profile's minimums), duplicates, languages, freshness."""
+    from conformance import api
+
+    stats = api.bank_stats(files, profile or [])
+    mix = lambda counts: ", ".join(f"{k} {v}" for k, v in counts.items())  # noqa: E731
+    lines = [f"items: {stats.items} ({mix(stats.expected)})", f"languages: {mix(stats.languages)}",
+             f"categories: {len(stats.categories)} ({mix(stats.categories)})",
+             f"exact duplicates: {len(stats.exact_duplicates)} group(s)" + "".join(f"\n  {', '.join(g)}" for g in stats.exact_duplicates[:20]),
+             f"near duplicates (case, spacing, punctuation): {len(stats.near_duplicates)} group(s)" + "".join(f"\n  {', '.join(g)}" for g in stats.near_duplicates[:20]),
+             "freshness: " + (f"newest {stats.newest}, oldest {stats.oldest}" if stats.newest else "no item is dated") + (f"; {stats.undated} undated" if stats.undated and stats.newest else "")]
+    if profile:
+        lines.append(f"below a profile's per-category minimum: {len(stats.shortfalls)}" + "".join(
+            f"\n  {req}: {code} has {have}, needs {need:g}" for req, code, have, need in stats.shortfalls[:50]))
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+@bank_app.command("import")
+def bank_import(
+    source: Annotated[Path, typer.Argument(help="A Moonshot dataset (.json) or a CSV/JSONL file.")],
+    output: Annotated[Path, typer.Option("--output", help="The JSONL bank to write.")],
+    map_: Annotated[Optional[list[str]], typer.Option("--map", help="FIELD=COLUMN: take a bank field from a column (repeatable), e.g. prompt=goal.")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="FIELD=VALUE for every item (repeatable), e.g. language=en, expected=refuse.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Convert a public bank into the tool's JSONL bank format."""
+    from conformance import api
+
+    count = api.import_bank(source, output, map_ or [], set_ or [], force)
+    sys.stdout.write(f"wrote {output}: {count} items\n")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -326,3 +326,16 @@ def generative_command(config: RunConfig) -> list[str]:
         args.append("--trust-model")
     return [*args, "--seed", str(config.seed)]
 
+
+def bank_minimums(plan: Plan) -> list[Any]:
+    """Per-category minimums the profiles set (requirements on ``min_category_count`` of bank coverage)."""
+    from conformance.genai.bankstats import Minimum
+
+    out = []
+    for loaded, requirement, key in plan.cited:
+        task = plan.tasks[key]
+        if task.check.id != "genai.bank_coverage" or requirement.metric != "min_category_count" or requirement.threshold.min is None:
+            continue
+        out.append(Minimum(f"{loaded.profile.id}/{requirement.id}", task.params.expected, tuple(task.params.categories),
+                           requirement.threshold.min))
+    return out
