@@ -89,6 +89,7 @@ class Threshold(_Frozen):
     max: float | None = None
     origin: ThresholdOrigin
     note: str | None = None
+    min_n: int | None = Field(default=None, description="Smallest sample the value may come from; fewer is inconclusive.")
 
 
 class Observation(_Frozen):
@@ -141,6 +142,8 @@ class RequirementResult(_Frozen):
     question: str | None = Field(default=None, description="Question id of a checklist item.")
     question_text: str | None = None
     answer: ChecklistAnswer | None = Field(default=None, description="None while the question is unanswered (pending).")
+    grade: str | None = Field(default=None, description="Grade of the value (e.g. AI Verify A–E) when the requirement grades it.")
+    score: float | None = Field(default=None, description="The 0–100 score the grade was read from.")
 
 
 class OverrideRecord(_Frozen):
@@ -190,6 +193,10 @@ class ProfileSummary(_Frozen):
         default_factory=list,
         description="Per clause cited: satisfied (all passed), failed, open (pending, inconclusive, error) or not_applicable.",
     )
+    clause_vocabulary: Literal["outcome", "conformity"] = Field(
+        default="outcome", description="conformity: reports read each clause as meets / does not meet / not applicable (符合/不符合/不适用)."
+    )
+    taxonomy: str | None = Field(default=None, description="Risk taxonomy of the bank categories, when the profile names one.")
 
 
 class InputFile(_Frozen):
