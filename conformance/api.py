@@ -596,6 +596,30 @@ def run_demo(output: Path, seed: int = 0, progress: Progress | None = None) -> t
     return run_audit(config, command=run_command(config), progress=progress), config
 
 
+def run_genai_demo(output: Path, seed: int = 0, progress: Progress | None = None) -> tuple[AuditResult, RunConfig, int]:
+    """The generative demo: real recorded responses replayed over HTTP on 127.0.0.1, audited as an endpoint.
+
+    Returns the result, its configuration and how many requests the replay server answered.
+    """
+    from conformance.datasets import genai_demo as demo
+    from conformance.genai.replay import ReplayServer
+
+    output = Path(output)
+    bank, responses, annotations = demo.write_inputs(output / "inputs")
+    journal = output / "journal.jsonl"
+    if journal.exists():
+        journal.unlink()  # the demo's own folder: each demo collects afresh from a new server
+    server = ReplayServer(demo.recorded_answers(bank, responses), demo.MODEL)
+    with server as url:
+        config = RunConfig(banks=[bank], endpoint=url, endpoint_model=demo.MODEL, api_key_env="none",
+                           annotations=annotations, profiles=demo.PROFILES, output=output, seed=seed, journal=journal)
+        from conformance.genai.pipeline import run_generative
+
+        plan = plan_for(config.profiles)
+        result = run_generative(config, plan, run_command(config), progress, notes=["replay"], tool_version=__version__)
+    return result, config, server.served
+
+
 def run_command(config: RunConfig) -> list[str]:
     """The ``conformance run`` command line that reproduces a configuration's audit."""
     if config.generative:

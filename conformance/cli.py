@@ -102,12 +102,19 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of every random step.")] = 0,
     format: Annotated[str, typer.Option("--format", help="Report formats, comma-separated: json,md,html,pdf,junit.")] = "json,md,html",
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the summary and the reports.")] = Lang.en,
+    genai: Annotated[bool, typer.Option("--genai", help="The generative demo: a chat model's recorded answers, replayed over HTTP on 127.0.0.1.")] = False,
 ) -> None:
     """Audit a credit model trained on real data shipped with the package (UCI German Credit).
 
+    With --genai: audit a chat model's real recorded answers to a public, human-labelled set of
+    requests (a replay over local HTTP, no model runs) under the generative profiles.
     Always exits 0 when the audit ran: the demo shows a verdict, it does not gate anything.
     """
     from conformance import api
+
+    if genai:
+        _demo_genai(Path("reports/demo-genai") if output == Path("reports/demo") else output, seed, format, lang.value)
+        return
 
     formats = api.parse_formats(format)
     bar, update = _progress()
@@ -118,6 +125,19 @@ def demo(
 
     command = " ".join(api.run_command(config)[:-2])  # the demo's own audit, minus the seed
     out.print(Words(lang.value)("text.try_your_own", command=command), style="dim", markup=False, highlight=False)
+
+
+def _demo_genai(output: Path, seed: int, format: str, lang: str) -> None:
+    from conformance import api
+    from conformance.report.i18n import Words
+
+    formats = api.parse_formats(format)
+    bar, update = _progress()
+    with bar:
+        result, _, served = api.run_genai_demo(output, seed, progress=update)
+    words = Words(lang)
+    out.print(words("genai.demo_replay", served=served), style="dim", markup=False, highlight=False)
+    _show(result, output, formats, lang)
 
 
 @app.command()

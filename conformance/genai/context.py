@@ -4,6 +4,7 @@ judges that label them (each judge's labels computed once, on first use, then sh
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import date
 
 from conformance.genai.bank import Bank, BankItem, KeywordEntry
@@ -36,6 +37,7 @@ class GenaiContext:
     seed: int = 0
     repeats: int = 1
     recorded: bool = False  # responses read from a file: no latencies
+    corpus_sample: Any = None  # an annotated training-corpus sample (--corpus-sample), for genai.corpus_sample
     task: str = "generative"
     stats: None = None
     _labels: dict = field(default_factory=dict, repr=False)

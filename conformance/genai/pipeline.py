@@ -269,6 +269,12 @@ def run_generative(config: RunConfig, plan: Plan, command: list[str], progress: 
         from conformance.judges.keywords import read_keywords
 
         ctx.keywords = read_keywords(config.keywords)
+    corpus = getattr(config, "corpus_sample", None)
+    if corpus is not None:
+        from conformance.checks.genai_corpus import load_corpus_sample
+
+        ctx.corpus_sample = load_corpus_sample(corpus, getattr(config, "corpus_size", None))
+        judge_inputs.append(hash_input("corpus_sample", corpus))
     outcomes = {}
     for index, (key, task) in enumerate(plan.tasks.items()):
         if progress:

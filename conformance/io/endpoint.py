@@ -11,8 +11,9 @@ The base :class:`Connector` owns what every transport needs: the concurrency lim
 - a configuration error (401/403 key refused, 404 model or URL unknown, no key in the environment):
   the run stops at once with one line (exit 2).
 
-The API key is read from the environment variable the user names; it goes into the
-``Authorization`` header and nowhere else (never a journal, report, log or manifest).
+The API key is read from the environment variable the user names (``none``: a local server that
+needs no key); it goes into the ``Authorization`` header and nowhere else (never a journal,
+report, log or manifest).
 """
 
 from __future__ import annotations
@@ -193,8 +194,9 @@ class OpenAIChat(Connector):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._client: Any = None
-        self._key = os.environ.get(self.api_key_env) or None
-        if self.require_key and self._key is None:
+        keyless = self.api_key_env.lower() == "none"  # a local server that needs no key (llama.cpp, Ollama)
+        self._key = None if keyless else (os.environ.get(self.api_key_env) or None)
+        if self.require_key and not keyless and self._key is None:
             raise EndpointError(f"no API key: the environment variable {self.api_key_env} is not set",
                                 f"export {self.api_key_env}=…, or name another variable with --api-key-env")
         if not self.endpoint.startswith(("http://", "https://")):
