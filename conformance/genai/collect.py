@@ -42,7 +42,7 @@ class Collected:
 
 
 def collect(connector: Connector, items: list[BankItem], journal: Path, *, epochs: int = 1, system_prompt: str | None = None,
-            max_failures: int = 20, progress: Progress | None = None, sync_every: int = 64) -> Collected:
+            max_failures: int = 5, progress: Progress | None = None, sync_every: int = 64) -> Collected:
     """Collect the answers of ``items`` × ``epochs`` into ``journal`` and return every answer it holds."""
     return asyncio.run(_collect(connector, items, Path(journal), epochs, system_prompt, max_failures, progress, sync_every))
 

@@ -4,8 +4,9 @@ Append-only JSON Lines, one record per line. The first record (``kind: run``) na
 asks (endpoint, model, request parameters, system prompt hash); each ``kind: answer`` record holds
 one item's answer (or its final error) with the prompt's hash, finish reason, latency and token
 counts; ``kind: judgement`` records keep a model judge's raw output so it is not asked again.
-Records are flushed and fsync'd in batches (every ``sync_every`` records and on close), so a crash
-or ``kill -9`` loses at most the batch being written, never a record already synced. A torn last
+Each record is handed to the operating system as it is written (so ``kill -9`` of the process
+loses nothing written), and fsync'd in batches (every ``sync_every`` records and on close), so a
+power loss loses at most the last batch. A torn last
 line (the write cut mid-way) is ignored on reading and cut off before appending.
 
 Resumption: the finished ``(item, epoch)`` pairs are the unit. A run started again with the same
@@ -132,6 +133,7 @@ class JournalWriter:
 
     def write(self, record: dict[str, Any]) -> None:
         self._handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._handle.flush()  # to the OS at once: a killed process loses nothing it wrote
         self._pending += 1
         if self._pending >= self.sync_every:
             self.sync()

@@ -60,6 +60,7 @@ class Failure(Exception):
     message: str
     retry_after: float | None = None
     stop: bool = False  # a configuration error: stop the run
+    stop_when_exhausted: bool = False  # unreachable: retried, then the run stops
 
     def __str__(self) -> str:
         return self.message
@@ -145,6 +146,8 @@ class Connector:
                     if failure.stop:
                         raise EndpointError(failure.message) from None
                     attempt += 1
+                    if failure.stop_when_exhausted and attempt >= self.retry.attempts:
+                        raise EndpointError(failure.message, "check the URL and that the server is running") from None
                     if failure.kind == "fatal" or attempt >= self.retry.attempts:
                         return Completion(error=failure.message, error_kind=failure.kind, attempts=attempt,
                                           latency_ms=(time.perf_counter() - started) * 1000)
@@ -250,7 +253,7 @@ class OpenAIChat(Connector):
         except httpx.TimeoutException:
             raise Failure("transient", f"no answer from {url} within {self.timeout:g} s") from None
         except httpx.ConnectError as exc:
-            raise Failure("transient", f"cannot connect to {url}: {exc or 'connection refused'}") from None
+            raise Failure("transient", f"cannot connect to {url}: {exc or 'connection refused'}", stop_when_exhausted=True) from None
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             raise Failure("transient", f"{url} closed the connection mid-answer (truncated body): {exc}") from None
         except httpx.HTTPError as exc:
