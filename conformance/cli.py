@@ -190,6 +190,7 @@ def run(
     annotations: Annotated[Optional[Path], typer.Option("--annotations", help="Human annotations (CSV/JSONL: item, verdict, annotator).", rich_help_panel=GENAI)] = None,
     judge_endpoint: Annotated[Optional[str], typer.Option("--judge-endpoint", help="OpenAI-compatible endpoint of the model judge.", rich_help_panel=GENAI)] = None,
     judge_model: Annotated[Optional[str], typer.Option("--judge-model", help="Model name of the model judge.", rich_help_panel=GENAI)] = None,
+    judge_api_key_env: Annotated[Optional[str], typer.Option("--judge-api-key-env", help="Environment variable holding the judge endpoint's key (default CONFORMANCE_API_KEY; 'none': no key).", rich_help_panel=GENAI)] = None,
     show_responses: Annotated[bool, typer.Option("--show-responses", help="Show response excerpts in the report (default: item ids only).", rich_help_panel=GENAI)] = False,
     audit_date: Annotated[Optional[str], typer.Option("--audit-date", help="The audit's date for freshness, YYYY-MM-DD (default today).", rich_help_panel=GENAI)] = None,
 ) -> None:
@@ -207,7 +208,7 @@ def run(
         "system_prompt": system_prompt, "temperature": temperature, "max_tokens": max_tokens, "endpoint_seed": endpoint_seed,
         "concurrency": concurrency, "rate_limit": rate_limit, "timeout": timeout, "retries": retries, "journal": journal,
         "sample": sample, "keywords": keywords, "annotations": annotations, "judge_endpoint": judge_endpoint,
-        "judge_model": judge_model, "show_responses": show_responses or None, "audit_date": audit_date,
+        "judge_model": judge_model, "judge_api_key_env": judge_api_key_env, "show_responses": show_responses or None, "audit_date": audit_date,
     }
     cfg = api.config_from(config, flags)
     bar, update = _progress()

@@ -321,8 +321,9 @@ def generative_command(config: RunConfig) -> list[str]:
         value = getattr(config, name)
         if value is not None:
             args += [f"--{name.replace('_', '-')}", str(value)]
-    if config.api_key_env != "CONFORMANCE_API_KEY":
-        args += ["--api-key-env", config.api_key_env]
+    for name in ("api_key_env", "judge_api_key_env"):
+        if getattr(config, name) != "CONFORMANCE_API_KEY":
+            args += [f"--{name.replace('_', '-')}", getattr(config, name)]
     if config.temperature:
         args += ["--temperature", f"{config.temperature:g}"]
     for name, flag in (("profiles", "--profile"), ("sets", "--set")):
