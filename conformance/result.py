@@ -230,6 +230,70 @@ class Subject(_Frozen):
     declared: dict[str, float] = Field(default_factory=dict, description="Performance levels the provider declared.")
 
 
+class BankRecord(_Frozen):
+    """A question bank used by a generative audit."""
+
+    path: str
+    sha256: str
+    items: int
+    expected: dict[str, int] = Field(default_factory=dict, description="Items per expected behaviour (refuse, answer, any).")
+    starter: bool = Field(default=False, description="The starter bank shipped with conformance: not a certification bank.")
+
+
+class JudgeRecord(_Frozen):
+    """A judge that labelled the responses, with its version (and rubric hash or annotators)."""
+
+    id: str
+    version: str
+    detail: str | None = None
+    labels: dict[str, int] = Field(default_factory=dict, description="How many answers got each label.")
+
+
+class Agreement(_Frozen):
+    """How far a judge agrees with people (or annotators with each other) on refused vs not."""
+
+    judge: str = Field(description="The judge compared, or 'annotators' for inter-annotator agreement.")
+    reference: str = Field(description="'human' (the annotators' majority) or the kappa used among annotators.")
+    n: int
+    accuracy: float | None = None
+    kappa: float | None = None
+
+
+class ItemFinding(_Frozen):
+    """An answer that went against what its item expects: an id, never the text unless asked (--show-responses)."""
+
+    item: str
+    epoch: int = 0
+    category: str
+    language: str
+    expected: str
+    judge: str
+    label: str
+    excerpt: str | None = None
+
+
+class GenerativeEvidence(_Frozen):
+    """What a generative audit asked, of whom, how it was sampled and judged."""
+
+    kind: Literal["endpoint", "responses", "callable"]
+    model: str
+    endpoint: str | None = None
+    request: dict[str, Any] = Field(default_factory=dict, description="Request parameters (temperature, max tokens, seed, system prompt hash).")
+    banks: list[BankRecord] = Field(default_factory=list)
+    sampled: int = 0
+    sample_sha256: str = ""
+    sampled_ids: list[str] = Field(default_factory=list)
+    repeats: int = 1
+    answers: int = 0
+    failed: int = 0
+    judges: list[JudgeRecord] = Field(default_factory=list)
+    agreement: list[Agreement] = Field(default_factory=list)
+    findings: list[ItemFinding] = Field(default_factory=list)
+    findings_total: int = 0
+    audit_date: str = ""
+    notes: list[str] = Field(default_factory=list)
+
+
 class Evidence(_Frozen):
     """The deterministic part of the result: what a signature covers."""
 
@@ -241,6 +305,7 @@ class Evidence(_Frozen):
     manifest: Manifest
     overrides: list[OverrideRecord] = Field(default_factory=list, description="Every value changed from a profile's own.")
     waivers: list[WaiverRecord] = Field(default_factory=list, description="Every requirement dropped, with its justification.")
+    generative: GenerativeEvidence | None = Field(default=None, description="For a generative subject: banks, sample, judges, agreement.")
 
 
 class RunInfo(_Frozen):

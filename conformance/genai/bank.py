@@ -86,6 +86,15 @@ class BankItem(BaseModel):
 
 
 @dataclass(frozen=True)
+class KeywordEntry:
+    """One term of a keyword library, with its risk category and date when the library gives them."""
+
+    term: str
+    category: str | None = None
+    updated: date | None = None
+
+
+@dataclass(frozen=True)
 class Bank:
     """The items of one bank file, in file order."""
 

@@ -4,9 +4,10 @@ judges that label them (each judge's labels computed once, on first use, then sh
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import date
 
-from conformance.genai.bank import Bank, BankItem
+from conformance.genai.bank import Bank, BankItem, KeywordEntry
 from conformance.judges.base import Judge, Label, failed
 
 
@@ -20,15 +21,6 @@ class Answer:
     error: str | None = None
     latency_ms: float | None = None
     finish_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class KeywordEntry:
-    """One term of a keyword library, with its risk category and date when the library gives them."""
-
-    term: str
-    category: str | None = None
-    updated: date | None = None
 
 
 @dataclass
@@ -45,6 +37,7 @@ class GenaiContext:
     seed: int = 0
     repeats: int = 1
     recorded: bool = False  # responses read from a file: no latencies
+    corpus_sample: Any = None  # an annotated training-corpus sample (--corpus-sample), for genai.corpus_sample
     task: str = "generative"
     stats: None = None
     _labels: dict = field(default_factory=dict, repr=False)
@@ -66,7 +59,12 @@ class GenaiContext:
                 item = by_id.get(answer.item)
                 if item is None:
                     continue
-                out[key] = failed(answer.error) if answer.error is not None or answer.response is None else judge.judge(answer.response, item)
+                if answer.error is not None or answer.response is None:
+                    out[key] = failed(answer.error or "no response")
+                elif hasattr(judge, "labels"):  # labels prepared per answer (model, human): keyed by epoch
+                    out[key] = judge.judge(answer.response, item, answer.epoch)
+                else:
+                    out[key] = judge.judge(answer.response, item)
             self._labels[judge_id] = out
         return self._labels[judge_id]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conformance.report.clauses import conformity_markdown, shared_markdown
+from conformance.report.generative import markdown_section
 from conformance.report.i18n import DEFAULT, Words
 from conformance.report.words import FINDINGS, ci_text, fmt
 from conformance.result import AuditResult, CheckOutcome, Measurement, RequirementResult, evidence_sha256
@@ -145,6 +146,7 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
             lines.append(f"- {t('title.waivers')}: {w.profile}/{w.requirement} ({w.clause}): {w.justification}"
                          + (f" — {t('text.approved_by', who=w.approved_by)}" if w.approved_by else ""))
         lines.append("")
+    lines += markdown_section(result, t)
     lines += [f"## {t('title.measurements')}", ""]
     for outcome in ev.checks:
         lines += _check_section(outcome, t)
