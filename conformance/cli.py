@@ -193,6 +193,9 @@ def run(
     judge_api_key_env: Annotated[Optional[str], typer.Option("--judge-api-key-env", help="Environment variable holding the judge endpoint's key (default CONFORMANCE_API_KEY; 'none': no key).", rich_help_panel=GENAI)] = None,
     show_responses: Annotated[bool, typer.Option("--show-responses", help="Show response excerpts in the report (default: item ids only).", rich_help_panel=GENAI)] = False,
     audit_date: Annotated[Optional[str], typer.Option("--audit-date", help="The audit's date for freshness, YYYY-MM-DD (default today).", rich_help_panel=GENAI)] = None,
+    # --- annotated training-corpus sample (genai.corpus_sample) ---
+    corpus_sample: Annotated[Optional[Path], typer.Option("--corpus-sample", help="Annotated corpus sample (CSV/JSONL: id, source, kind manual|technical, verdict qualified|unqualified[, category]).", rich_help_panel=GENAI)] = None,
+    corpus_size: Annotated[Optional[int], typer.Option("--corpus-size", help="Items in the whole training corpus (share covered by the technical sample).", rich_help_panel=GENAI)] = None,
 ) -> None:
     """Audit your model (or its predictions) on your data against one or more profiles."""
     from conformance import api
@@ -209,6 +212,7 @@ def run(
         "concurrency": concurrency, "rate_limit": rate_limit, "timeout": timeout, "retries": retries, "journal": journal,
         "sample": sample, "keywords": keywords, "annotations": annotations, "judge_endpoint": judge_endpoint,
         "judge_model": judge_model, "judge_api_key_env": judge_api_key_env, "show_responses": show_responses or None, "audit_date": audit_date,
+        "corpus_sample": corpus_sample, "corpus_size": corpus_size,
     }
     cfg = api.config_from(config, flags)
     bar, update = _progress()

@@ -96,6 +96,9 @@ class RunConfig(BaseModel):
     judge_api_key_env: str = Field(default="CONFORMANCE_API_KEY", description="Environment variable holding the judge endpoint's API key.")
     show_responses: bool = Field(default=False, description="Show excerpts of responses in the report (default: item ids only).")
     audit_date: str | None = Field(default=None, description="The audit's date (YYYY-MM-DD) for freshness; default today.")
+    # --- an annotated training-corpus sample (genai.corpus_sample) ---
+    corpus_sample: Path | None = Field(default=None, description="Annotated corpus sample (CSV/JSONL: id, source, kind manual|technical, verdict qualified|unqualified[, category]).")
+    corpus_size: int | None = Field(default=None, ge=1, description="Items in the whole training corpus (for the share the technical sample covers).")
 
     @property
     def generative(self) -> bool:
@@ -151,7 +154,7 @@ def load_run_file(path: Path) -> dict:
         raise ConfigError(f"run file {path} must be a mapping of option: value")
     base = path.parent
     for key in ("data", "model", "output", "reference", "checklist", "model_card", "sign_key", "baseline",
-                "responses", "journal", "keywords", "annotations"):
+                "responses", "journal", "keywords", "annotations", "corpus_sample"):
         if key == "model" and isinstance(loaded.get(key), str) and _CALLABLE.match(loaded[key]):
             continue  # package.module:function, not a path
         if isinstance(loaded.get(key), str) and not Path(loaded[key]).is_absolute():
