@@ -238,7 +238,7 @@ def _corpus(manual: tuple[int, int], technical: tuple[int, int] = (0, 0), size: 
     items = []
     for kind, (n, bad) in (("manual", manual), ("technical", technical)):
         items += [CorpusItem(id=f"{kind}-{i}", source=f"s{i % sources}", kind=kind, qualified=i >= bad) for i in range(n)]
-    return CorpusSample(items=tuple(items), corpus_size=size)
+    return CorpusSample.of(items, corpus_size=size)
 
 
 @pytest.mark.parametrize(("n", "unqualified", "expected"), [
@@ -268,7 +268,7 @@ def test_corpus_source_rule(bad, expected):
     # source s0 has 100 items of which `bad` are unqualified; s1 is clean
     items = [CorpusItem(id=f"a{i}", source="s0", kind="manual", qualified=i >= bad) for i in range(100)]
     items += [CorpusItem(id=f"b{i}", source="s1", kind="manual", qualified=True) for i in range(100)]
-    result = verdict("tc260-5-1-a-source-harmful-manual", _context([_item(0, "any")], corpus=CorpusSample(tuple(items))))
+    result = verdict("tc260-5-1-a-source-harmful-manual", _context([_item(0, "any")], corpus=CorpusSample.of(items)))
     assert result.verdict == expected
     if expected == "fail":
         assert "source:s0" in result.reason
