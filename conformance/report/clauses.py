@@ -87,16 +87,15 @@ class SharedMeasurement:
 def shared_measurements(result: AuditResult, t: Words) -> list[SharedMeasurement]:
     """Each (check, parameters, metric) that requirements of several profiles judge, with every verdict."""
     ev = result.evidence
-    values: dict[tuple[str, str], str] = {}
+    values: dict[tuple[str, str], list[str]] = {}
     for outcome in ev.checks:
         for m in outcome.measurements:
-            if m.attribute is None and (outcome.key, m.metric) not in values:
-                text = fmt(m.value)
-                if m.ci is not None and m.ci.low is not None:
-                    text += " " + ci_text(m.ci.low, m.ci.high)
-                if m.n is not None:
-                    text += f" (n = {m.n})"
-                values[(outcome.key, m.metric)] = text
+            text = fmt(m.value)
+            if m.ci is not None and m.ci.low is not None:
+                text += " " + ci_text(m.ci.low, m.ci.high)
+            if m.n is not None:
+                text += f" (n = {m.n})"
+            values.setdefault((outcome.key, m.metric), []).append(f"{m.attribute}: {text}" if m.attribute else text)
     cited: dict[tuple[str, str], list[RequirementResult]] = {}
     for r in ev.requirements:
         if r.kind == "automated" and r.check_key and r.metric:
@@ -112,7 +111,7 @@ def shared_measurements(result: AuditResult, t: Words) -> list[SharedMeasurement
                 threshold = t("clause_view.declared_level_missing")
             judgements.append(Judgement(profile=r.profile, clause=r.clause, requirement=r.id, threshold=threshold,
                                         origin=r.threshold.origin if r.threshold else None, verdict=r.verdict, grade=r.grade))
-        shared.append(SharedMeasurement(check_key=key, metric=metric, value=values.get((key, metric), "—"), judgements=judgements))
+        shared.append(SharedMeasurement(check_key=key, metric=metric, value="; ".join(values.get((key, metric), ["—"])), judgements=judgements))
     return shared
 
 
