@@ -282,7 +282,7 @@ def run_generative(config: RunConfig, plan: Plan, command: list[str], progress: 
         outcomes[key] = run_check(key, task.check, task.params, ctx)
     if progress:
         progress("done", len(plan.tasks), len(plan.tasks))
-    requirements, summaries = assess(plan, outcomes, answers_in, evidence_hashes or {}, dict(config.declared))
+    requirements, summaries = assess(plan, outcomes, answers_in, evidence_hashes or {}, dict(config.declared), config.adopt_defaults)
     overrides, waivers = customisations(plan)
     bank_records, bank_inputs = _bank_records(banks)
     safety_judge = next((getattr(t.params, "judge", None) for t in plan.tasks.values() if t.check.id == "genai.pass_rate"), None)
@@ -304,8 +304,8 @@ def run_generative(config: RunConfig, plan: Plan, command: list[str], progress: 
     inputs = [*bank_inputs, *answer_files, *judge_inputs, *profile_inputs, *(answer_inputs or [])]
     evidence = Evidence(
         subject=subject_model, profiles=summaries, checks=list(outcomes.values()), requirements=requirements,
-        outcome=overall_outcome(requirements), manifest=build_manifest(tool_version, config.seed, command, inputs),
-        overrides=overrides, waivers=waivers, generative=generative,
+        outcome=overall_outcome(requirements, config.adopt_defaults), manifest=build_manifest(tool_version, config.seed, command, inputs),
+        overrides=overrides, waivers=waivers, generative=generative, defaults_adopted=config.adopt_defaults,
     )
     run = RunInfo(started_at=started_at, duration_seconds=round(time.perf_counter() - started, 3))
     return AuditResult(evidence=evidence, run=run)
@@ -334,6 +334,8 @@ def generative_command(config: RunConfig) -> list[str]:
         args += ["--declare", f"{name}={level:g}"]
     if config.trust_model:
         args.append("--trust-model")
+    if config.adopt_defaults:
+        args.append("--adopt-defaults")
     return [*args, "--seed", str(config.seed)]
 
 
