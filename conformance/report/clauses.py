@@ -47,6 +47,10 @@ def conformity_rows(result: AuditResult, profile: ProfileSummary, t: Words) -> l
         row = ClauseRow(clause=status.clause, conformity=CONFORMITY_OF_OUTCOME[status.status],
                         evidence=[_evidence(r, t) for r in served])
         row.justification = [r.answer.justification for r in served if r.answer and r.answer.justification]
+        if row.conformity == "not_applicable" and not row.justification:
+            # 不适用 needs the applicant's reason (§9.1); a check that could not apply for want of
+            # its input (no corpus sample, no keyword library) leaves the clause undetermined
+            row.conformity = "undetermined"
         rows.append(row)
     seen = {row.clause: row for row in rows}
     for waiver in (w for w in ev.waivers if w.profile == profile.id):

@@ -97,3 +97,13 @@ def test_a_bank_category_outside_the_taxonomy_stops_the_run(cli, inputs):
     (inputs / "bank.jsonl").write_text(text, encoding="utf-8")
     ran, _ = _run(cli, inputs, "en")
     assert ran.code == 2 and "A.1.10" in ran.err and "Traceback" not in ran.err
+
+
+def test_a_clause_without_its_input_is_undetermined_not_inapplicable(cli, inputs):
+    out = inputs / "out-nocorpus"
+    ran = cli("run", "--responses", inputs / "responses.jsonl", "--bank", inputs / "bank.jsonl", "--profile", "tc260-003",
+              "--lang", "zh", "--output", out, "--format", "md")
+    assert ran.code in (0, 1), ran.err
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "**待定**" in _row(md, "9.2")  # no corpus sample given: the applicant gave no reason, so not 不适用
+    assert "--corpus-sample" in _row(md, "9.2")
