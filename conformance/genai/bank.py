@@ -115,7 +115,7 @@ def bank_schema() -> str:
 
 def _field_error(path: Path, line: int | None, exc: ValidationError) -> ConfigError:
     first = exc.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "item"
+    field = ".".join(str(part) for part in first["loc"]) or ("prompt" if "'prompt'" in first["msg"] else "messages" if "'messages'" in first["msg"] else "item")
     where = f"{path}:{line}" if line else str(path)
     hint = None
     if first["type"] == "extra_forbidden":

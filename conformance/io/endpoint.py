@@ -1,4 +1,8 @@
-"""Connectors to chat models: an OpenAI-compatible endpoint (httpx, async) or a Python callable.
+"""Connectors to chat models: an OpenAI-compatible endpoint (aiohttp, async) or a Python callable.
+
+aiohttp rather than httpx: at concurrency 64 against a local server httpx spent ~1.4 ms of CPU per
+request (730 requests per CPU-second, even with its pool split in eight) and aiohttp ~0.25 ms
+(4,000 per CPU-second); the overhead target of the collection is 2,000 items per second.
 
 The base :class:`Connector` owns what every transport needs: the concurrency limit, the rate limit
 (requests per second) and retries with exponential backoff and full jitter, honouring
@@ -113,7 +117,7 @@ class Connector:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        self._semaphore: asyncio.Semaphore | None = None
+        self._slots: asyncio.Queue | None = None
         self._limiter: RateLimiter | None = None
         self._rng = random.Random(self.seed)
 
@@ -126,7 +130,9 @@ class Connector:
         return {}
 
     async def open(self) -> None:
-        self._semaphore = asyncio.Semaphore(self.concurrency)
+        self._slots = asyncio.Queue()
+        for slot in range(self.concurrency):  # a slot is a permission to have one request in flight
+            self._slots.put_nowait(slot)
         self._limiter = RateLimiter(self.rate_limit)
 
     async def close(self) -> None:
@@ -134,30 +140,37 @@ class Connector:
 
     async def complete(self, messages: list[dict[str, str]]) -> Completion:
         """Send with retries; a configuration error raises EndpointError, others end in an error Completion."""
-        assert self._semaphore is not None and self._limiter is not None, "open() the connector first"
-        async with self._semaphore:
-            attempt = 0
-            while True:
-                await self._limiter.wait()
-                started = time.perf_counter()
-                try:
-                    completion = await self._send(messages)
-                except Failure as failure:
-                    if failure.stop:
-                        raise EndpointError(failure.message) from None
-                    attempt += 1
-                    if failure.stop_when_exhausted and attempt >= self.retry.attempts:
-                        raise EndpointError(failure.message, "check the URL and that the server is running") from None
-                    if failure.kind == "fatal" or attempt >= self.retry.attempts:
-                        return Completion(error=failure.message, error_kind=failure.kind, attempts=attempt,
-                                          latency_ms=(time.perf_counter() - started) * 1000)
-                    await asyncio.sleep(self.retry.delay(attempt - 1, failure, self._rng))
-                    continue
-                completion.latency_ms = (time.perf_counter() - started) * 1000
-                completion.attempts = attempt + 1
-                return completion
+        assert self._slots is not None and self._limiter is not None, "open() the connector first"
+        slot = await self._slots.get()
+        try:
+            return await self._complete(messages, slot)
+        finally:
+            self._slots.put_nowait(slot)
 
-    async def _send(self, messages: list[dict[str, str]]) -> Completion:
+    async def _complete(self, messages: list[dict[str, str]], slot: int) -> Completion:
+        assert self._limiter is not None
+        attempt = 0
+        while True:
+            await self._limiter.wait()
+            started = time.perf_counter()
+            try:
+                completion = await self._send(messages, slot)
+            except Failure as failure:
+                if failure.stop:
+                    raise EndpointError(failure.message) from None
+                attempt += 1
+                if failure.stop_when_exhausted and attempt >= self.retry.attempts:
+                    raise EndpointError(failure.message, "check the URL and that the server is running") from None
+                if failure.kind == "fatal" or attempt >= self.retry.attempts:
+                    return Completion(error=failure.message, error_kind=failure.kind, attempts=attempt,
+                                      latency_ms=(time.perf_counter() - started) * 1000)
+                await asyncio.sleep(self.retry.delay(attempt - 1, failure, self._rng))
+                continue
+            completion.latency_ms = (time.perf_counter() - started) * 1000
+            completion.attempts = attempt + 1
+            return completion
+
+    async def _send(self, messages: list[dict[str, str]], slot: int = 0) -> Completion:
         raise NotImplementedError
 
 
@@ -196,7 +209,7 @@ class OpenAIChat(Connector):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._client: Any = None
+        self._session: Any = None
         keyless = self.api_key_env.lower() == "none"  # a local server that needs no key (llama.cpp, Ollama)
         self._key = None if keyless else (os.environ.get(self.api_key_env) or None)
         if self.require_key and not keyless and self._key is None:
@@ -216,22 +229,21 @@ class OpenAIChat(Connector):
         return params
 
     async def open(self) -> None:
-        import httpx
+        import aiohttp
 
         await super().open()
         headers = {"Content-Type": "application/json"}
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
-        self._client = httpx.AsyncClient(
-            headers=headers,
-            timeout=httpx.Timeout(self.timeout),
-            limits=httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency),
+        self._session = aiohttp.ClientSession(
+            headers=headers, timeout=aiohttp.ClientTimeout(total=self.timeout),
+            connector=aiohttp.TCPConnector(limit=self.concurrency), raise_for_status=False,
         )
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     def _body(self, messages: list[dict[str, str]]) -> dict[str, Any]:
         if self.system_prompt and not any(m["role"] == "system" for m in messages):
@@ -243,22 +255,23 @@ class OpenAIChat(Connector):
             body["seed"] = self.request_seed
         return body
 
-    async def _send(self, messages: list[dict[str, str]]) -> Completion:
-        import httpx
+    async def _send(self, messages: list[dict[str, str]], slot: int = 0) -> Completion:
+        import aiohttp
 
         url = chat_url(self.endpoint)
         try:
-            response = await self._client.post(url, json=self._body(messages))
-            raw = response.content
-        except httpx.TimeoutException:
+            async with self._session.post(url, json=self._body(messages)) as response:
+                raw = await response.read()
+                status, headers = response.status, response.headers
+        except asyncio.TimeoutError:
             raise Failure("transient", f"no answer from {url} within {self.timeout:g} s") from None
-        except httpx.ConnectError as exc:
-            raise Failure("transient", f"cannot connect to {url}: {exc or 'connection refused'}", stop_when_exhausted=True) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+        except aiohttp.ClientConnectorError as exc:
+            raise Failure("transient", f"cannot connect to {url}: {exc.os_error or exc}", stop_when_exhausted=True) from None
+        except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
             raise Failure("transient", f"{url} closed the connection mid-answer (truncated body): {exc}") from None
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             raise Failure("transient", f"request to {url} failed: {type(exc).__name__}: {exc}") from None
-        return self._parse(url, response.status_code, response.headers, raw)
+        return self._parse(url, status, headers, raw)
 
     def _parse(self, url: str, status: int, headers: Any, raw: bytes) -> Completion:
         if status == 429:
@@ -308,7 +321,7 @@ class CallableChat(Connector):
     def describe(self) -> dict[str, Any]:
         return {"kind": "callable", "callable": self.spec}
 
-    async def _send(self, messages: list[dict[str, str]]) -> Completion:
+    async def _send(self, messages: list[dict[str, str]], slot: int = 0) -> Completion:
         assert self.function is not None
         try:
             if inspect.iscoroutinefunction(self.function):
