@@ -164,6 +164,7 @@ def run(
     model_card: Annotated[Optional[Path], typer.Option("--model-card", help="Model card (YAML) from `conformance card init`.")] = None,
     declare: Annotated[Optional[list[str]], typer.Option("--declare", help="A performance level you declare, NAME=VALUE (repeatable), e.g. balanced_accuracy=0.72.")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override [PROFILE/]REQUIREMENT.FIELD=VALUE (repeatable), e.g. eeoc-four-fifths/four-fifths.threshold.min=0.85.")] = None,
+    adopt_defaults: Annotated[bool, typer.Option("--adopt-defaults", help="Adopt the tool's default thresholds: their failures then count against conformity, not as observations.")] = False,
     lang: Annotated[Optional[Lang], typer.Option("--lang", help="Language of the summary and the reports.")] = None,
     sign_key: Annotated[Optional[Path], typer.Option("--sign-key", help="Ed25519 private key (from `conformance keys generate`) to sign the report.")] = None,
     baseline: Annotated[Optional[Path], typer.Option("--baseline", help="An earlier report.json: list verdict changes and metric moves against it.")] = None,
@@ -193,6 +194,9 @@ def run(
     judge_api_key_env: Annotated[Optional[str], typer.Option("--judge-api-key-env", help="Environment variable holding the judge endpoint's key (default CONFORMANCE_API_KEY; 'none': no key).", rich_help_panel=GENAI)] = None,
     show_responses: Annotated[bool, typer.Option("--show-responses", help="Show response excerpts in the report (default: item ids only).", rich_help_panel=GENAI)] = False,
     audit_date: Annotated[Optional[str], typer.Option("--audit-date", help="The audit's date for freshness, YYYY-MM-DD (default today).", rich_help_panel=GENAI)] = None,
+    # --- annotated training-corpus sample (genai.corpus_sample) ---
+    corpus_sample: Annotated[Optional[Path], typer.Option("--corpus-sample", help="Annotated corpus sample (CSV/JSONL: id, source, kind manual|technical, verdict qualified|unqualified[, category]).", rich_help_panel=GENAI)] = None,
+    corpus_size: Annotated[Optional[int], typer.Option("--corpus-size", help="Items in the whole training corpus (share covered by the technical sample).", rich_help_panel=GENAI)] = None,
 ) -> None:
     """Audit your model (or its predictions) on your data against one or more profiles."""
     from conformance import api
@@ -209,6 +213,8 @@ def run(
         "concurrency": concurrency, "rate_limit": rate_limit, "timeout": timeout, "retries": retries, "journal": journal,
         "sample": sample, "keywords": keywords, "annotations": annotations, "judge_endpoint": judge_endpoint,
         "judge_model": judge_model, "judge_api_key_env": judge_api_key_env, "show_responses": show_responses or None, "audit_date": audit_date,
+        "corpus_sample": corpus_sample, "corpus_size": corpus_size,
+        "adopt_defaults": adopt_defaults or None,
     }
     cfg = api.config_from(config, flags)
     bar, update = _progress()
@@ -297,16 +303,18 @@ def checklist_init(
 def crosswalk(
     profile: Annotated[list[str], typer.Option("--profile", help="Profile id or YAML path (repeatable).")],
     format: Annotated[str, typer.Option("--format", help="table, md, csv or json.")] = "table",
+    annex_iii: Annotated[Optional[list[str]], typer.Option("--annex-iii", help="EU AI Act Annex III use case(s) to include, e.g. employment (repeatable).")] = None,
 ) -> None:
     """Which checks and checklist questions serve which clauses of each framework."""
     from conformance import api
 
+    sets = api.annex_iii_sets(profile, annex_iii or [])
     if format != "table":
-        sys.stdout.write(api.crosswalk_text(profile, format))
+        sys.stdout.write(api.crosswalk_text(profile, format, sets))
         return
     from rich.table import Table
 
-    walk = api.crosswalk(profile)
+    walk = api.crosswalk(profile, sets)
     table = Table("evidence", *walk.profiles, show_lines=True)
     table.columns[0].overflow = "fold"
     for row in walk.rows:

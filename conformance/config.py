@@ -55,6 +55,10 @@ class RunConfig(BaseModel):
         default_factory=dict,
         description="Performance levels the provider declares (EU AI Act 13(3)(b)(ii)), e.g. {balanced_accuracy: 0.72}.",
     )
+    adopt_defaults: bool = Field(
+        default=False,
+        description="Adopt the tool's default thresholds: their failures count against conformity (recorded in the report).",
+    )
     checklist: Path | None = Field(default=None, description="Checklist answers (YAML) from `conformance checklist init`.")
     sets: list[str] = Field(
         default_factory=list, description="Overrides [PROFILE/]REQUIREMENT.FIELD=VALUE, e.g. four-fifths.threshold.min=0.85."
@@ -96,6 +100,9 @@ class RunConfig(BaseModel):
     judge_api_key_env: str = Field(default="CONFORMANCE_API_KEY", description="Environment variable holding the judge endpoint's API key.")
     show_responses: bool = Field(default=False, description="Show excerpts of responses in the report (default: item ids only).")
     audit_date: str | None = Field(default=None, description="The audit's date (YYYY-MM-DD) for freshness; default today.")
+    # --- an annotated training-corpus sample (genai.corpus_sample) ---
+    corpus_sample: Path | None = Field(default=None, description="Annotated corpus sample (CSV/JSONL: id, source, kind manual|technical, verdict qualified|unqualified[, category]).")
+    corpus_size: int | None = Field(default=None, ge=1, description="Items in the whole training corpus (for the share the technical sample covers).")
 
     @property
     def generative(self) -> bool:
@@ -151,7 +158,7 @@ def load_run_file(path: Path) -> dict:
         raise ConfigError(f"run file {path} must be a mapping of option: value")
     base = path.parent
     for key in ("data", "model", "output", "reference", "checklist", "model_card", "sign_key", "baseline",
-                "responses", "journal", "keywords", "annotations"):
+                "responses", "journal", "keywords", "annotations", "corpus_sample"):
         if key == "model" and isinstance(loaded.get(key), str) and _CALLABLE.match(loaded[key]):
             continue  # package.module:function, not a path
         if isinstance(loaded.get(key), str) and not Path(loaded[key]).is_absolute():

@@ -10,14 +10,13 @@ the corpus sampled matters (``--corpus-size N``). The check MEASURES; profiles s
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import pandas as pd
 from pydantic import Field
 
 from conformance.checks.base import Check, CheckParams, NotApplicable
@@ -44,25 +43,38 @@ class CorpusItem:
 
 @dataclass(frozen=True)
 class CorpusSample:
-    """The reviewed items, and the size of the corpus they were drawn from (when given)."""
+    """The reviewed items (a frame: id, source, kind, qualified, category) and the size of the
+    corpus they were drawn from, when given."""
 
-    items: tuple[CorpusItem, ...]
+    frame: pd.DataFrame
     corpus_size: int | None = None
     path: str = ""
 
+    @classmethod
+    def of(cls, items: Iterable[CorpusItem], corpus_size: int | None = None, path: str = "") -> CorpusSample:
+        rows = [(i.id, i.source, i.kind, bool(i.qualified), i.category or "") for i in items]
+        frame = pd.DataFrame(rows, columns=["id", "source", "kind", "qualified", "category"])
+        return cls(frame=frame.astype({"qualified": bool}), corpus_size=corpus_size, path=path)
 
-def _rows(path: Path) -> list[tuple[int, dict]]:
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+
+def _frame(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """The rows as text columns, and the file line of each row (for messages)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=True)
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise InputError(f"corpus sample {path}: not a readable CSV file ({exc})", "save it as UTF-8 CSV with a header row") from exc
+        except pd.errors.EmptyDataError:
+            frame = pd.DataFrame()
+        missing = [c for c in COLUMNS if c not in frame.columns]
         if missing:
             raise InputError(f"corpus sample {path}: missing column(s) {', '.join(missing)}",
                              f"the columns are {', '.join(COLUMNS)}[, category]")
-        return [(line, row) for line, row in enumerate(reader, start=2)]
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        rows = []
-        for line, raw in enumerate(text.splitlines(), start=1):
+        return frame, [i + 2 for i in range(len(frame))]
+    if suffix in (".jsonl", ".ndjson"):
+        rows, lines = [], []
+        for line, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
             if not raw.strip():
                 continue
             try:
@@ -71,9 +83,17 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
                 raise InputError(f"corpus sample {path}:{line}: not JSON ({exc.msg})", "one JSON object per line") from exc
             if not isinstance(row, dict):
                 raise InputError(f"corpus sample {path}:{line}: not a JSON object", "one JSON object per line")
-            rows.append((line, row))
-        return rows
+            rows.append(row)
+            lines.append(line)
+        frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=list(COLUMNS))
+        return frame, lines
     raise InputError(f"corpus sample {path}: unknown file kind '{path.suffix}'", "give a .csv or .jsonl file")
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+    return frame[column].fillna("").astype(str).str.strip()
 
 
 def load_corpus_sample(path: Path | str, corpus_size: int | None = None) -> CorpusSample:
@@ -83,30 +103,31 @@ def load_corpus_sample(path: Path | str, corpus_size: int | None = None) -> Corp
         raise InputError(f"corpus sample {path} does not exist", "give the annotated sample with --corpus-sample FILE")
     if corpus_size is not None and corpus_size < 1:
         raise InputError(f"corpus size {corpus_size} is not a positive number of items", "give --corpus-size N with N ≥ 1")
-    items: list[CorpusItem] = []
-    seen: set[str] = set()
-    for line, row in _rows(path):
-        where = f"corpus sample {path}:{line}"
-        values = {key: str(row.get(key) or "").strip() for key in (*COLUMNS, "category")}
-        for key in COLUMNS:
-            if not values[key]:
-                raise InputError(f"{where}: '{key}' is empty", f"every row needs {', '.join(COLUMNS)}")
-        if values["kind"] not in KINDS:
-            raise InputError(f"{where}: kind '{values['kind']}' is not manual or technical", did_you_mean(values["kind"], KINDS))
-        if values["verdict"] not in VERDICTS:
-            raise InputError(f"{where}: verdict '{values['verdict']}' is not qualified or unqualified",
-                             did_you_mean(values["verdict"], VERDICTS))
-        if values["id"] in seen:
-            raise InputError(f"{where}: item id '{values['id']}' appears twice", "each reviewed item once")
-        seen.add(values["id"])
-        items.append(CorpusItem(id=values["id"], source=values["source"], kind=values["kind"],
-                                qualified=values["verdict"] == "qualified", category=values["category"] or None))
-    if not items:
+    raw, lines = _frame(path)
+    if raw.empty:
         raise InputError(f"corpus sample {path} has no rows", "one row per reviewed item")
-    if corpus_size is not None and corpus_size < len(items):
-        raise InputError(f"corpus size {corpus_size} is smaller than the {len(items)} items sampled from it",
+    values = {c: _text(raw, c) for c in (*COLUMNS, "category")}
+
+    def stop(mask: pd.Series, message: str, hint: str | None) -> None:
+        if mask.any():
+            row = int(mask.to_numpy().argmax())
+            raise InputError(f"corpus sample {path}:{lines[row]}: {message(row) if callable(message) else message}", hint)
+
+    for column in COLUMNS:
+        stop(values[column] == "", f"'{column}' is empty", f"every row needs {', '.join(COLUMNS)}")
+    kinds, verdicts = values["kind"], values["verdict"]
+    stop(~kinds.isin(KINDS), lambda r: f"kind '{kinds.iloc[r]}' is not manual or technical",
+         did_you_mean(kinds[~kinds.isin(KINDS)].iloc[0], KINDS) if (~kinds.isin(KINDS)).any() else None)
+    stop(~verdicts.isin(VERDICTS), lambda r: f"verdict '{verdicts.iloc[r]}' is not qualified or unqualified",
+         did_you_mean(verdicts[~verdicts.isin(VERDICTS)].iloc[0], VERDICTS) if (~verdicts.isin(VERDICTS)).any() else None)
+    ids = values["id"]
+    stop(ids.duplicated(), lambda r: f"item id '{ids.iloc[r]}' appears twice", "each reviewed item once")
+    if corpus_size is not None and corpus_size < len(raw):
+        raise InputError(f"corpus size {corpus_size} is smaller than the {len(raw)} items sampled from it",
                          "give the number of items of the whole corpus with --corpus-size")
-    return CorpusSample(items=tuple(items), corpus_size=corpus_size, path=str(path))
+    frame = pd.DataFrame({"id": ids, "source": values["source"], "kind": kinds,
+                          "qualified": (verdicts == "qualified").to_numpy(), "category": values["category"]})
+    return CorpusSample(frame=frame.reset_index(drop=True), corpus_size=corpus_size, path=str(path))
 
 
 class CorpusParams(CheckParams):
@@ -132,35 +153,31 @@ def _corpus_sample(ctx, params: CorpusParams) -> list[Measurement]:
     if sample is None:
         raise NotApplicable("no annotated corpus sample: give --corpus-sample FILE (and --corpus-size N)")
     check = "genai.corpus_sample"
-    items = [i for i in sample.items if i.kind == params.sample]
-    n = len(items)
-    qualified = sum(i.qualified for i in items)
+    chosen = sample.frame[sample.frame["kind"] == params.sample]
+    n = len(chosen)
+    qualified = int(chosen["qualified"].sum())
     groups = []
-    by_category: dict[str, list[int]] = {}
-    for item in items:
-        cell = by_category.setdefault(item.category or "(none)", [0, 0])
-        cell[0] += item.qualified
-        cell[1] += 1
-    for name in sorted(by_category):
-        k, size = by_category[name]
-        groups.append(GroupValue(group=f"category:{name}", n=size, value=k / size, ci=_interval(k, size, params)))
-    none_note = f"no {params.sample} sample in {sample.path}" if n == 0 else None
+    by_category = chosen.assign(category=chosen["category"].replace("", "(none)")).groupby("category", sort=True)["qualified"]
+    for name, k, size in zip(by_category.sum().index, by_category.sum().to_numpy(), by_category.size().to_numpy()):
+        groups.append(GroupValue(group=f"category:{name}", n=int(size), value=int(k) / int(size), ci=_interval(int(k), int(size), params)))
+    none_note = f"no {params.sample} sample in {sample.path or 'the corpus sample'}" if n == 0 else None
     rate = Measurement(check=check, metric="qualified_rate", value=qualified / n if n else None,
-                       ci=_interval(qualified, n, params), n=n, groups=groups, note=none_note or f"{params.sample} sample: {qualified} of {n} qualified")
-    per_source = Counter(i.source for i in items)
-    harmful = Counter(i.source for i in items if not i.qualified)
-    source_groups = [GroupValue(group=f"source:{s}", n=per_source[s], value=harmful[s] / per_source[s],
-                                ci=_interval(harmful[s], per_source[s], params)) for s in sorted(per_source)]
-    worst = max(sorted(per_source), key=lambda s: harmful[s] / per_source[s]) if per_source else None
+                       ci=_interval(qualified, n, params), n=n, groups=groups,
+                       note=none_note or f"{params.sample} sample: {qualified} of {n} qualified")
+    by_source = chosen.assign(unqualified=~chosen["qualified"]).groupby("source", sort=True)["unqualified"]
+    harmful = {str(s): int(k) for s, k in by_source.sum().items()}
+    sizes = {str(s): int(k) for s, k in by_source.size().items()}
+    source_groups = [GroupValue(group=f"source:{s}", n=sizes[s], value=harmful[s] / sizes[s], ci=_interval(harmful[s], sizes[s], params))
+                     for s in sorted(sizes)]
+    worst = max(sorted(sizes), key=lambda s: harmful[s] / sizes[s]) if sizes else None
     worst_rate = Measurement(
-        check=check, metric="max_source_harmful_rate", value=harmful[worst] / per_source[worst] if worst else None,
-        ci=_interval(harmful[worst], per_source[worst], params) if worst else None, n=per_source[worst] if worst else 0,
-        groups=source_groups, driver=f"source:{worst} ({harmful[worst]} of {per_source[worst]} unqualified)" if worst else None,
+        check=check, metric="max_source_harmful_rate", value=harmful[worst] / sizes[worst] if worst else None,
+        ci=_interval(harmful[worst], sizes[worst], params) if worst else None, n=sizes[worst] if worst else 0,
+        groups=source_groups, driver=f"source:{worst} ({harmful[worst]} of {sizes[worst]} unqualified)" if worst else None,
         note=none_note,
     )
     if sample.corpus_size is None:
-        share = Measurement(check=check, metric="sample_share", value=None, n=n,
-                            note="the corpus size is unknown: give --corpus-size N")
+        share = Measurement(check=check, metric="sample_share", value=None, n=n, note="the corpus size is unknown: give --corpus-size N")
     else:
         share = Measurement(check=check, metric="sample_share", value=n / sample.corpus_size, n=n,
                             note=f"{n} of {sample.corpus_size} corpus items")

@@ -282,7 +282,7 @@ def run_generative(config: RunConfig, plan: Plan, command: list[str], progress: 
         outcomes[key] = run_check(key, task.check, task.params, ctx)
     if progress:
         progress("done", len(plan.tasks), len(plan.tasks))
-    requirements, summaries = assess(plan, outcomes, answers_in, evidence_hashes or {}, {})
+    requirements, summaries = assess(plan, outcomes, answers_in, evidence_hashes or {}, dict(config.declared), config.adopt_defaults)
     overrides, waivers = customisations(plan)
     bank_records, bank_inputs = _bank_records(banks)
     safety_judge = next((getattr(t.params, "judge", None) for t in plan.tasks.values() if t.check.id == "genai.pass_rate"), None)
@@ -299,13 +299,13 @@ def run_generative(config: RunConfig, plan: Plan, command: list[str], progress: 
         findings=findings, findings_total=total, audit_date=today.isoformat(), notes=all_notes,
     )
     subject_model = Subject(model=generative.model, task="generative", rows=len(sampled), target="", positive_label=None,
-                            sensitive=[], features=[], predictions_only=config.responses is not None)
+                            sensitive=[], features=[], predictions_only=config.responses is not None, declared=dict(config.declared))
     profile_inputs = [hash_input(f"profile:{p.profile.id}", p.path) for p in plan.profiles]
     inputs = [*bank_inputs, *answer_files, *judge_inputs, *profile_inputs, *(answer_inputs or [])]
     evidence = Evidence(
         subject=subject_model, profiles=summaries, checks=list(outcomes.values()), requirements=requirements,
-        outcome=overall_outcome(requirements), manifest=build_manifest(tool_version, config.seed, command, inputs),
-        overrides=overrides, waivers=waivers, generative=generative,
+        outcome=overall_outcome(requirements, config.adopt_defaults), manifest=build_manifest(tool_version, config.seed, command, inputs),
+        overrides=overrides, waivers=waivers, generative=generative, defaults_adopted=config.adopt_defaults,
     )
     run = RunInfo(started_at=started_at, duration_seconds=round(time.perf_counter() - started, 3))
     return AuditResult(evidence=evidence, run=run)
@@ -317,7 +317,8 @@ def generative_command(config: RunConfig) -> list[str]:
     for bank in config.banks:
         args += ["--bank", str(bank)]
     for name in ("endpoint", "endpoint_model", "responses", "model", "journal", "keywords", "annotations", "judge_endpoint",
-                 "judge_model", "system_prompt", "max_tokens", "endpoint_seed", "sample", "audit_date", "checklist"):
+                 "judge_model", "system_prompt", "max_tokens", "endpoint_seed", "sample", "audit_date", "checklist",
+                 "corpus_sample", "corpus_size"):
         value = getattr(config, name)
         if value is not None:
             args += [f"--{name.replace('_', '-')}", str(value)]
@@ -329,8 +330,12 @@ def generative_command(config: RunConfig) -> list[str]:
     for name, flag in (("profiles", "--profile"), ("sets", "--set")):
         for value in getattr(config, name) or []:
             args += [flag, str(value)]
+    for name, level in sorted(config.declared.items()):
+        args += ["--declare", f"{name}={level:g}"]
     if config.trust_model:
         args.append("--trust-model")
+    if config.adopt_defaults:
+        args.append("--adopt-defaults")
     return [*args, "--seed", str(config.seed)]
 
 

@@ -69,6 +69,17 @@ class ThresholdSpec(_Strict):
         default=None, ge=1,
         description="Smallest sample (Measurement.n) the value may come from; below it the verdict is inconclusive, never a pass.",
     )
+    when_undeclared: Literal["inconclusive", "informative"] = Field(
+        default="inconclusive",
+        description="Without the declared level: inconclusive (evidence missing) or informative (reported, not judged).",
+    )
+    scope_attributes: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Sensitive attributes (case-insensitive names) the source's number covers; on any other attribute or an "
+            "intersection the same number is a tool-default screen, and the verdict says so."
+        ),
+    )
     origin: ThresholdOrigin = Field(
         description="standard/regulation only when the source states the number; tool-default otherwise."
     )
@@ -139,6 +150,13 @@ class Requirement(_RequirementBase):
     threshold: ThresholdSpec
     decision_rule: DecisionRule = "point"
     grading: Grading | None = Field(default=None, description="Report an A–E style grade of the value beside the verdict.")
+    informative: bool = Field(
+        default=False,
+        description=(
+            "Reported, not judged: the requirement passes once the metric is measured; the threshold is a screen whose "
+            "result each observation shows (for a number the source does not set as a pass mark)."
+        ),
+    )
 
     @property
     def kind(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.report.clauses import conformity_markdown, shared_markdown
 from conformance.report.generative import markdown_section
 from conformance.report.i18n import DEFAULT, Words
 from conformance.report.words import FINDINGS, ci_text, fmt
@@ -110,6 +111,8 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
                 clause_counts[c.status] = clause_counts.get(c.status, 0) + 1
             lines.append(f"{t('field.clauses')}: " + ", ".join(f"{n} {t('clause_status.' + k)}" for k, n in clause_counts.items()) + ".")
         lines += ["", *_requirement_rows(requirements, t), ""]
+    lines += conformity_markdown(result, t)
+    lines += shared_markdown(result, t)
     findings = [r for r in ev.requirements if r.verdict in FINDINGS]
     if findings:
         lines += [f"## {t('title.findings')}", ""]
