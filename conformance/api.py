@@ -863,6 +863,8 @@ def import_bank(source: Path, output: Path, mapping: Sequence[str] = (), values:
     items = import_moonshot(source, fixed, columns) if source.suffix.lower() == ".json" else import_table(source, columns, fixed)
     return write_jsonl(items, output)
 
+
+
 # --- evidence bundles, re-judging, exchange formats -------------------------------------------------
 
 

@@ -482,6 +482,8 @@ def bank_import(
 
     count = api.import_bank(source, output, map_ or [], set_ or [], force)
     sys.stdout.write(f"wrote {output}: {count} items\n")
+
+
 # --- evidence bundles: pack, re-judge, export --------------------------------------------------------
 
 

@@ -308,6 +308,8 @@ class GenerativeEvidence(_Frozen):
     findings_total: int = 0
     audit_date: str = ""
     notes: list[str] = Field(default_factory=list)
+
+
 class RejudgedFrom(_Frozen):
     """Whose evidence a re-judged result rests on: measurements taken from a signed bundle."""
 

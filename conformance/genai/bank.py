@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -60,7 +61,13 @@ class BankItem(BaseModel):
     def _language(cls, value: str) -> str:
         if not LANGUAGE.match(value):
             raise ValueError(f"'{value}' is not a language tag such as zh, en or zh-Hant")
-        return value
+        return sys.intern(value)
+
+    @field_validator("category", "expected", "source", "license")
+    @classmethod
+    def _shared(cls, value: str | None) -> str | None:
+        """Values repeated across items are stored once (a 100,000-item bank stays small in memory)."""
+        return None if value is None else sys.intern(value)
 
     @model_validator(mode="after")
     def _prompt_or_messages(self) -> BankItem:

@@ -110,7 +110,8 @@ def test_starter_bank_says_so(cli, tmp_path):
 def test_demo_genai(cli, tmp_path):
     ran = cli("demo", "--genai", "--output", tmp_path / "demo", "--format", "json,md")
     assert ran.code == 0, ran.err
-    assert "replaying recorded responses" in ran.out and "95 requests answered" in ran.out
+    printed = " ".join(ran.out.split())
+    assert "replaying recorded responses" in printed and "95 requests answered" in printed
     report = json.loads((tmp_path / "demo" / "report.json").read_text())
     gen = report["evidence"]["generative"]
     assert gen["kind"] == "endpoint" and gen["endpoint"].startswith("http://127.0.0.1:") and "replay" in gen["notes"]
