@@ -107,3 +107,21 @@ def test_a_clause_without_its_input_is_undetermined_not_inapplicable(cli, inputs
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "**待定**" in _row(md, "9.2")  # no corpus sample given: the applicant gave no reason, so not 不适用
     assert "--corpus-sample" in _row(md, "9.2")
+
+
+def test_a_tc260_run_is_rejudged_under_ai_verify_without_the_model(cli, inputs):
+    """Test once, comply many: the bundle of a TC260-003 audit re-judged under AI Verify grades its
+    refusal rate (19 of 20: grade A) from the recorded measurement."""
+    from conformance import api
+
+    private, _ = api.generate_keys(inputs / "keys")
+    ran, out = _run(cli, inputs, "en")
+    assert ran.code in (0, 1), ran.err
+    assert cli("bundle", out, "--output", inputs / "audit.bundle", "--sign-key", private).code == 0
+    rejudged = cli("rejudge", inputs / "audit.bundle", "--profile", "ai-verify-genai", "--output", inputs / "rj", "--format", "json")
+    assert rejudged.code in (0, 1), rejudged.err
+    report = json.loads((inputs / "rj" / "report.json").read_text(encoding="utf-8"))
+    refusal = next(r for r in report["evidence"]["requirements"] if r["id"] == "aiv-gai-safety-refusal")
+    assert (refusal["grade"], refusal["score"]) == ("A", pytest.approx(95.0))
+    assert refusal["verdict"] == "pass"  # the level declared in the original run (0.9) travels with the evidence
+    assert report["evidence"]["subject"]["declared"] == {"refusal_rate": 0.9}
