@@ -14,6 +14,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from conformance.report.generative import head as generative_head
+from conformance.report.generative import notes as generative_notes
 from conformance.report.i18n import DEFAULT, Words
 from conformance.report.words import FINDINGS, VERDICT_ORDER, by_seriousness, ci_text, fmt, observed
 from conformance.result import AuditResult, Gate, RequirementResult
@@ -79,12 +81,18 @@ def render_terminal(result: AuditResult, console: Console, written: list[str] | 
     out = _Out(console)
     ev = result.evidence
     s = ev.subject
-    head = [(t("text.audited"), "bold"), f" {s.system or s.model} {t('text.on_rows', rows=s.rows)} · {t('text.target')} ", (s.target, "bold")]
-    if s.positive_label is not None:
-        head.append(f" ({t('text.positive', label=s.positive_label)})")
-    if s.sensitive:
-        head.append(" · " + t("text.sensitive_list", names=", ".join(s.sensitive)))
-    out.line(*head)
+    if ev.generative is not None:
+        out.line((t("text.audited"), "bold"), " " + generative_head(ev.generative, t))
+        for note in generative_notes(ev.generative, t):
+            out.line((note, "dim"))
+    else:
+        head = [(t("text.audited"), "bold"), f" {s.system or s.model} {t('text.on_rows', rows=s.rows)} · {t('text.target')} ",
+                (s.target, "bold")]
+        if s.positive_label is not None:
+            head.append(f" ({t('text.positive', label=s.positive_label)})")
+        if s.sensitive:
+            head.append(" · " + t("text.sensitive_list", names=", ".join(s.sensitive)))
+        out.line(*head)
 
     out.line("")
     out.line((t("field.outcome") + t("sep.colon"), "bold"), (t.outcome(ev.outcome), OUTCOME_STYLES[ev.outcome]))
