@@ -48,7 +48,8 @@ def _resolve(ref: str, shipped: dict[str, Path], base: Path | None = None) -> tu
     data = _read(path)
     merged: dict[str, dict] = {}
     annex: list[str] = []
-    for parent in data.get("extends") or []:
+    parents = data.get("extends") or []
+    for parent in [parents] if isinstance(parents, str) else parents:
         _, requirements, selected = _resolve(parent, shipped, path.parent)
         merged.update(requirements)
         annex.extend(selected)
