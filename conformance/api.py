@@ -673,17 +673,25 @@ def describe_diff(diff: Any, fmt: str = "text") -> str:
     return diff.to_json() if fmt == "json" else text(diff, markdown=fmt == "md")
 
 
-def rerun_arguments(result: AuditResult) -> list[str]:
-    """The `conformance run` arguments that reproduce a report."""
+def rerun_arguments(result: AuditResult, trust_model: bool = False, trust_types: Sequence[str] = ()) -> list[str]:
+    """The `conformance run` arguments that reproduce a report, with the verifier's trust, never the report's."""
     from conformance.evidence.verify import rerun_arguments as arguments
 
-    return arguments(list(result.evidence.manifest.command))
+    return arguments(list(result.evidence.manifest.command), trust_model, trust_types)
 
 
-def verify_report(report: Path, public_key: Path | None = None, rerun: bool = False) -> Any:
+def verify_report(
+    report: Path,
+    public_key: Path | None = None,
+    rerun: bool = False,
+    trust_model: bool = False,
+    trust_types: Sequence[str] = (),
+) -> Any:
     """Check a report's integrity and signature; with ``rerun``, check its inputs' hashes and re-run it.
 
-    Returns a ``Verification`` (``.ok``, ``.findings``); bad input raises InputError (exit 2).
+    The re-run trusts the model only as far as ``trust_model``/``trust_types`` (the verifier's own
+    flags) say, whatever the report's command recorded. Returns a ``Verification`` (``.ok``,
+    ``.findings``); bad input raises InputError (exit 2).
     """
     from conformance.evidence import verify
 
@@ -692,7 +700,8 @@ def verify_report(report: Path, public_key: Path | None = None, rerun: bool = Fa
     verify.verify_layout(report, result, checked)
     verify.verify_integrity(result, checked, public_key, rerun)
     if rerun:
-        args = rerun_arguments(result)
+        args = rerun_arguments(result, trust_model, trust_types)
+        verify.note_trust(list(result.evidence.manifest.command), trust_model, trust_types, checked)
         if verify.verify_inputs(result, checked, locate=_shipped_profile):
             verify.rerun(result, args, checked)
     return checked

@@ -301,6 +301,8 @@ def verify(
     report: Annotated[Path, typer.Argument(help="The report.json to verify.")],
     public_key: Annotated[Optional[Path], typer.Option("--public-key", help="The signer's public key: the report must be signed by it.")] = None,
     rerun: Annotated[bool, typer.Option("--rerun", help="Check the inputs' SHA-256, re-run the audit and compare the evidence.")] = False,
+    trust_model: Annotated[bool, typer.Option("--trust-model", help="With --rerun: trust the model (never taken from the report).")] = False,
+    trust_type: Annotated[Optional[list[str]], typer.Option("--trust-type", help="With --rerun: a type or import in the model you trust (repeatable; never taken from the report).")] = None,
 ) -> None:
     """Check a report's integrity and signature (and, with --rerun, that it reproduces).
 
@@ -309,7 +311,7 @@ def verify(
     """
     from conformance import api
 
-    checked = api.verify_report(report, public_key, rerun)
+    checked = api.verify_report(report, public_key, rerun, trust_model, trust_type or [])
     for finding in checked.findings:
         sys.stdout.write(("ok    " if finding.ok else "FAIL  ") + finding.message + "\n")
     sys.stdout.write(f"{report}: " + ("verified" if checked.ok else "NOT verified") + "\n")

@@ -11,7 +11,7 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +24,8 @@ from conformance.result import AuditResult, InputFile, evidence_sha256
 
 # Options of `conformance run` that change where and how reports are written, not the evidence.
 OUTPUT_OPTIONS = ("--output", "--format", "--sign-key", "--baseline", "--lang", "--fail-on")
+# Options that grant trust to the model: a re-run never takes them from the report it checks.
+TRUST_FLAG, TRUST_OPTION = "--trust-model", "--trust-type"
 RERUN_TIMEOUT = 3600
 
 
@@ -153,8 +155,13 @@ def verify_inputs(
     return all_ok
 
 
-def rerun_arguments(command: list[str]) -> list[str]:
-    """The recorded `conformance run …` arguments without the options that only shape the output."""
+def rerun_arguments(command: list[str], trust_model: bool = False, trust_types: Sequence[str] = ()) -> list[str]:
+    """The recorded `conformance run …` arguments without the options that only shape the output.
+
+    Trust is never inherited: the recorded ``--trust-model`` and ``--trust-type`` are dropped (a
+    report can be written by anyone), and only the verifier's own ``trust_model`` and
+    ``trust_types`` are passed to the re-run.
+    """
     if len(command) < 2 or command[1] != "run":
         raise InputError(
             f"the report's command cannot be re-run: {' '.join(command) or 'none recorded'}",
@@ -165,13 +172,38 @@ def rerun_arguments(command: list[str]) -> list[str]:
         if skip:
             skip = False
             continue
-        if arg in OUTPUT_OPTIONS:
+        if arg in (*OUTPUT_OPTIONS, TRUST_OPTION):
             skip = True
             continue
-        if arg.split("=", 1)[0] in OUTPUT_OPTIONS and "=" in arg:
+        if arg == TRUST_FLAG or (arg.split("=", 1)[0] in (*OUTPUT_OPTIONS, TRUST_OPTION, TRUST_FLAG) and "=" in arg):
             continue
         args.append(arg)
+    if trust_model:
+        args.append(TRUST_FLAG)
+    for name in trust_types:
+        args += [TRUST_OPTION, name]
     return args
+
+
+def recorded_trust(command: list[str]) -> list[str]:
+    """The trust options a report's command recorded (``--trust-model``, ``--trust-type NAME``)."""
+    found = []
+    for i, arg in enumerate(command):
+        if arg == TRUST_FLAG or arg.startswith(f"{TRUST_FLAG}="):
+            found.append(TRUST_FLAG)
+        elif arg == TRUST_OPTION and i + 1 < len(command):
+            found.append(f"{TRUST_OPTION} {command[i + 1]}")
+        elif arg.startswith(f"{TRUST_OPTION}="):
+            found.append(f"{TRUST_OPTION} {arg.split('=', 1)[1]}")
+    return found
+
+
+def note_trust(command: list[str], trust_model: bool, trust_types: Sequence[str], report: Verification) -> None:
+    """Say, in one line, that the re-run did not take the trust the report's command gave its model."""
+    recorded = recorded_trust(command)
+    if recorded and not trust_model and not trust_types:
+        report.add(True, f"the re-run does not inherit the report's trust ({' '.join(recorded)}): a model that "
+                         "needs it is refused unless you pass --trust-model or --trust-type to verify yourself")
 
 
 def _plain(result: AuditResult) -> dict:
