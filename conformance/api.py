@@ -18,7 +18,7 @@ from conformance.checks import REGISTRY
 from conformance.checks.base import AuditContext, Check
 from conformance.checks.documentation import CARD_TEMPLATE, load_model_card
 from conformance.checks.runner import run_check
-from conformance.config import RunConfig, Severity, build_config, load_run_file
+from conformance.config import RunConfig, Severity, build_config, check_inputs, load_run_file
 from conformance.errors import DataError
 from conformance.evidence.manifest import build_manifest, hash_input
 from conformance.io.dataset import AuditData, encode_predictions, encode_scores, prepare, require_columns
@@ -80,8 +80,12 @@ __all__ = [
 def config_from(run_file: Path | None, flags: dict[str, Any]) -> RunConfig:
     """Merge a run file (if any) with CLI flags (flags win, unset flags do not) and validate."""
     options = load_run_file(run_file) if run_file else {}
-    options.update({k: v for k, v in flags.items() if v not in (None, [], ())})
-    return build_config(options)
+    given = {k: v for k, v in flags.items() if v not in (None, [], ())}
+    from_file = set(options) - set(given)
+    options.update(given)
+    config = build_config(options, run_file, from_file)
+    check_inputs(config)
+    return config
 
 
 def plan_for(profile_refs: Sequence[str], sets: Sequence[str] = ()) -> Plan:
@@ -508,7 +512,9 @@ def write_checklist(profile_refs: Sequence[str], output: Path, force: bool = Fal
     """Write the answer file; refuses to overwrite answers unless ``force``. Returns the number of questions."""
     from conformance.errors import InputError
 
-    output = Path(output)
+    from conformance.paths import require_output_file
+
+    output = require_output_file(output)
     plan = plan_for(profile_refs)
     if output.exists() and not force:
         raise InputError(f"{output} exists: it may hold answers", "pass --force to overwrite it, or choose another --output")
@@ -528,7 +534,9 @@ def write_card_template(output: Path, force: bool = False) -> Path:
     """Write the model card template; refuses to overwrite a file unless ``force``."""
     from conformance.errors import InputError
 
-    output = Path(output)
+    from conformance.paths import require_output_file
+
+    output = require_output_file(output)
     if output.exists() and not force:
         raise InputError(f"{output} already exists", "pass --force to overwrite it, or choose another --output")
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -567,8 +575,9 @@ def run_demo(output: Path, seed: int = 0, progress: Progress | None = None) -> t
     saved inputs, so ``conformance verify --rerun`` treats a demo report like any other.
     """
     from conformance.datasets import demo
+    from conformance.paths import require_output_folder
 
-    folder = Path(output) / "inputs"
+    folder = require_output_folder(output) / "inputs"
     model_path, data_path = demo.write_demo_inputs(folder, seed)
     config = RunConfig(
         model=model_path,
@@ -619,8 +628,9 @@ def sign_result(result: AuditResult, key: Path) -> AuditResult:
 def generate_keys(output: Path, force: bool = False) -> tuple[Path, Path]:
     """Write a new Ed25519 key pair (private key 0600) into ``output``; returns (private, public)."""
     from conformance.evidence.signing import generate_keys as generate
+    from conformance.paths import require_output_folder
 
-    return generate(output, force)
+    return generate(require_output_folder(output), force)
 
 
 def load_report(path: Path) -> AuditResult:
@@ -634,6 +644,9 @@ def run_gated(config: RunConfig, progress: Progress | None = None) -> tuple[Audi
     """``conformance run``: check the baseline and key first, audit, sign; returns (result, diff or None)."""
     from conformance.errors import ConfigError
 
+    from conformance.paths import require_output_folder
+
+    require_output_folder(config.output, config.option("output"))  # before the audit, not after it ran
     if config.fail_on == Severity.regression and config.baseline is None:
         raise ConfigError("--fail-on regression needs a baseline", "give --baseline OLD_REPORT.json")
     baseline = load_report(config.baseline) if config.baseline is not None else None
@@ -717,6 +730,9 @@ def _shipped_profile(item: InputFile) -> Path | None:
 
 def render_report(report: Path, formats: list[Format], output: Path | None = None, lang: str = "en") -> list[Path]:
     """Re-render a saved report.json in other formats or another language, without re-running."""
+    from conformance.paths import require_output_folder
+
+    folder = require_output_folder(Path(output) if output is not None else Path(report).parent)
     result = load_report(report)
-    return save_reports(result, Path(output) if output is not None else Path(report).parent, formats, lang)
+    return save_reports(result, folder, formats, lang)
 

@@ -96,9 +96,43 @@ def wrap_estimator(estimator: Any, description: str | None = None, **details: An
     return Predictor(estimator, description or type(estimator).__name__, **details)
 
 
+def check_zip(path: Path) -> None:
+    """Refuse a zip (a ``.skops`` file) whose members would expand beyond the limits, before any is read.
+
+    The sizes are the central directory's; :mod:`zipfile` never inflates a member past its
+    declared size, so bounding the declared sizes bounds the memory.
+    """
+    import zipfile
+
+    from conformance.limits import MAX_UNPACKED, MAX_ZIP_MEMBERS, MAX_ZIP_RATIO
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: the skops reader says so in its own words
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise ModelError(f"{path} holds {len(members)} files, more than the {MAX_ZIP_MEMBERS} a model may", "check the file's source")
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNPACKED:
+        raise ModelError(
+            f"{path} would expand to {total} bytes, more than the {MAX_UNPACKED // 1024**3} GiB limit",
+            "check the file's source: this is how a zip bomb looks",
+        )
+    for member in members:
+        if member.file_size > 1024**2 and member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1):
+            raise ModelError(
+                f"{path}: member {member.filename} expands {member.file_size // max(member.compress_size, 1)} times, "
+                f"more than any real model (limit {MAX_ZIP_RATIO})",
+                "check the file's source: this is how a zip bomb looks",
+            )
+
+
 def load_skops(path: Path, trusted: list[str], trust_all: bool) -> Predictor:
-    """Load a skops file, refusing types the user has not trusted."""
+    """Load a skops file, refusing types the user has not trusted (and zip bombs before anything is inflated)."""
     import skops.io as sio
+
+    check_zip(path)
 
     try:
         untrusted = sio.get_untrusted_types(file=path)

@@ -41,9 +41,7 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from conformance.io.allowed_globals import ALLOWED_GLOBALS
-
-MAX_UNPACKED = 2 * 1024**3
-"""The most bytes a compressed model file may expand to (2 GiB)."""
+from conformance.limits import MAX_UNPACKED
 
 WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
 UNREADABLE = "?.?"  # a STACK_GLOBAL whose module or name is not a string the scan can read
