@@ -129,7 +129,7 @@ def _predictions(
     """The model's outputs: from the model (computed once) or from columns of the data."""
     if predictor is None:
         y_pred = encode_predictions(data, data.frame[predictions], f"predictions column '{predictions}'") if predictions else None
-        y_score = encode_scores(data.frame[scores], data.rows, f"scores column '{scores}'") if scores else None
+        y_score = encode_scores(data.frame[scores], data.rows, f"--scores column '{scores}'") if scores else None
         return y_pred, y_score
     inputs = data.frame[_model_features(data, predictor)]
     y_pred = encode_predictions(data, predictor.predict(inputs), "the model's predictions")
@@ -137,7 +137,8 @@ def _predictions(
     if data.task == "binary":
         y_score = predictor.predict_scores(inputs, data.positive_label)
         if y_score is not None:
-            y_score = encode_scores(y_score, data.rows, "the model's scores")
+            y_score = encode_scores(y_score, data.rows, "the model's predict_proba",
+                                    "the model does not give probability scores: audit its labels only with --predictions, or fix the model")
     return y_pred, y_score
 
 
@@ -287,12 +288,12 @@ def run_audit(config: RunConfig, command: list[str] | None = None, progress: Pro
         stats = _engine_stats(config, early)
         frame = stats.sample
     else:
-        frame = read_table(config.data)
+        frame = read_table(config.data, config.option("data"))
     predictor = None
     inputs = [hash_input("data", config.data)]
     reference = None
     if config.reference is not None:
-        reference = read_table(config.reference)
+        reference = read_table(config.reference, config.option("reference"))
         inputs.append(hash_input("reference", config.reference))
     model_card = None
     if config.model_card is not None:
@@ -388,7 +389,7 @@ def _sample_data(stats: Any, target: str, sensitive: list[str], features: Sequen
 def _sample_predictions(data: AuditData, predictions: str | None, scores: str | None) -> tuple[Any, Any]:
     frame = data.frame
     y_pred = (frame[predictions].astype(str) == str(data.positive_label)).to_numpy(dtype="int8") if predictions else None
-    y_score = frame[scores].to_numpy(dtype=float) if scores else None
+    y_score = encode_scores(frame[scores], len(frame), "the model's predict_proba" if scores.startswith("__conformance") else f"--scores column '{scores}'") if scores else None
     return y_pred, y_score
 
 

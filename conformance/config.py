@@ -170,7 +170,8 @@ def _message(field: str, error: dict) -> tuple[str, str | None]:
         return f"is not one of {expected}", None
     if kind in ("int_parsing", "float_parsing", "int_from_float", "bool_parsing"):
         return error["msg"].lower().replace("input ", "it ", 1), None
-    return error["msg"][0].lower() + error["msg"][1:], None
+    message = error["msg"].removeprefix("Value error, ")
+    return message[0].lower() + message[1:], None
 
 
 def build_config(options: dict, run_file: Path | None = None, from_file: set[str] | frozenset[str] = frozenset()) -> RunConfig:

@@ -24,6 +24,8 @@ NAME_MAX = 255
 def shown(value: object, limit: int = MAX_SHOWN) -> str:
     """A user's value as echoed in a message: cut at ``limit`` characters with "…"."""
     text = str(value)
+    if not text:
+        return "''"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

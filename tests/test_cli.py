@@ -292,7 +292,7 @@ def test_skops_with_untrusted_types_is_refused(cli, demo_files, tmp_path):
 def test_model_whose_predict_raises(cli, demo_files, predictions_frame, tmp_path):
     model, _ = demo_files
     wrong = tmp_path / "wrong.csv"
-    predictions_frame.rename(columns={"approved": "risk"}).assign(risk=1).to_csv(wrong, index=False)
+    predictions_frame.rename(columns={"approved": "risk"}).assign(risk=[i % 2 for i in range(len(predictions_frame))]).to_csv(wrong, index=False)
     err = _bad(cli, tmp_path, "run", "--model", model, "--data", wrong, "--target", "risk", "--sensitive", "sex",
                "--profile", "eeoc-four-fifths", *DEMO_TRUST)
     assert "is not in the data" in err and "model input" in err
