@@ -81,7 +81,7 @@ def require_output_folder(path: Path, option: str = "--output") -> Path:
     info = _stat(path, option)
     if info is not None:
         if not stat.S_ISDIR(info.st_mode):
-            raise InputError(f"{option} {shown(path)}: is a file, not a folder", "give a folder (it is made if absent)")
+            raise InputError(f"{option} {shown(path)}: is a file, not a folder", "give a folder; it is made if absent")
         where = path
     else:
         where = _nearest_existing(path, option)

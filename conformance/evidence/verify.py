@@ -55,14 +55,14 @@ def read_json(path: Path, hint: str) -> object:
     try:
         data = json.loads(path.read_bytes())
     except RecursionError as exc:
-        raise InputError(f"{path} is nested more than {MAX_JSON_DEPTH} levels deep", hint) from exc
+        raise InputError(f"{path} is nested more than {MAX_JSON_DEPTH} levels deep", "a report never is: check the file") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{path} is not a JSON report: {exc}", hint) from exc
     level = [(data, 1)]
     while level:
         value, depth = level.pop()
         if depth > MAX_JSON_DEPTH:
-            raise InputError(f"{path} is nested more than {MAX_JSON_DEPTH} levels deep", hint)
+            raise InputError(f"{path} is nested more than {MAX_JSON_DEPTH} levels deep", "a report never is: check the file")
         children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
         level.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return data
@@ -70,9 +70,9 @@ def read_json(path: Path, hint: str) -> object:
 
 def load_report(path: Path) -> AuditResult:
     """Read a JSON report; anything that is not one is bad input (exit 2), named in one line."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"report not found: {path}", "give the report.json a run wrote")
+    from conformance.paths import require_input
+
+    path = require_input(Path(path), "report", hint="give the report.json a run wrote")
     data = read_json(path, "give the report.json a run wrote (not .md or .html)")
     if not isinstance(data, dict) or "evidence" not in data:
         raise InputError(f"{path} is not a conformance report: it has no 'evidence'", "give the report.json a run wrote")

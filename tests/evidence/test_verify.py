@@ -129,7 +129,7 @@ def test_not_a_report_is_exit_2_with_one_line(cli, tmp_path, content, message):
 
 
 def test_missing_report_and_bad_key_files_are_exit_2(cli, signed_run, tmp_path):
-    assert "report not found" in cli("verify", tmp_path / "nope.json").err
+    assert "nope.json: no such file" in cli("verify", tmp_path / "nope.json").err
     (tmp_path / "bad.pub").write_text("not a key")
     ran = cli("verify", signed_run / "out" / "report.json", "--public-key", tmp_path / "bad.pub")
     assert ran.code == 2 and "is not a PEM public key" in ran.err
