@@ -23,9 +23,10 @@ def header_names(path: Path, kind: str) -> list[str]:
     if kind == "csv":
         with open(path, newline="", encoding="utf-8", errors="replace") as handle:
             return next(csv.reader(handle), [])
-    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
-    return list(ds.dataset(path, format="parquet").schema.names)
+    files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+    return list(pq.read_schema(files[0]).names) if files else []
 
 
 def require_unique_columns(names: list[str], path: Path, option: str) -> None:

@@ -56,8 +56,7 @@ def test_onnx_per_column_inputs_labels_and_zipmap_scores(demo_model, demo_onnx, 
 @pytest.fixture(scope="module")
 def tensor_onnx(tmp_path_factory):
     """A logistic regression on three numeric columns, one float tensor input, no ZipMap, string labels."""
-    pytest.importorskip("onnxruntime")
-    skl2onnx = pytest.importorskip("skl2onnx")
+    import skl2onnx  # onnxruntime and skl2onnx are in the test extra: fail, never skip
     from skl2onnx.common.data_types import FloatTensorType
     from sklearn.linear_model import LogisticRegression
 
@@ -255,7 +254,7 @@ def _numeric_demo(demo_model):
 
 
 def test_xgboost_native_files(demo_model, tmp_path):
-    xgb = pytest.importorskip("xgboost")
+    import xgboost as xgb  # in the test extra: fail, never skip
     x, y, test = _numeric_demo(demo_model)
     clf = xgb.XGBClassifier(n_estimators=20, max_depth=3).fit(x, y)
     for suffix in (".ubj", ".json"):
@@ -272,16 +271,40 @@ def test_xgboost_native_files(demo_model, tmp_path):
 
 
 def test_lightgbm_native_files(demo_model, tmp_path):
-    lgb = pytest.importorskip("lightgbm")
+    import lightgbm as lgb  # in the test extra: fail, never skip
+
     x, y, test = _numeric_demo(demo_model)
     clf = lgb.LGBMClassifier(n_estimators=20, verbose=-1).fit(x, y)
-    path = tmp_path / "model.txt"
-    clf.booster_.save_model(path)
-    predictor = load_model(path)
-    assert predictor.feature_names == list(x.columns) and predictor.classes == [0, 1]
-    assert (predictor.predict(test) == clf.predict(test)).all()
-    np.testing.assert_allclose(predictor.predict_scores(test, 1), clf.predict_proba(test)[:, 1], rtol=1e-6)
+    for suffix in (".txt", ".lgb"):
+        path = tmp_path / f"model{suffix}"
+        clf.booster_.save_model(path)
+        predictor = load_model(path)
+        assert predictor.feature_names == list(x.columns) and predictor.classes == [0, 1]
+        assert (predictor.predict(test) == clf.predict(test)).all()
+        np.testing.assert_allclose(predictor.predict_scores(test, 1), clf.predict_proba(test)[:, 1], rtol=1e-6)
     bad = tmp_path / "notes.txt"
     bad.write_text("just some notes\n")
     with pytest.raises(ModelError, match="is not a readable LightGBM model"):
         load_model(bad)
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_pickled_boosters_load_with_trust_model_only(library, demo_model, tmp_path):
+    """The scikit-learn wrappers of XGBoost and LightGBM are on the allow-list: joblib files load with --trust-model."""
+    import joblib
+
+    x, y, test = _numeric_demo(demo_model)
+    if library == "xgboost":
+        import xgboost
+
+        clf = xgboost.XGBClassifier(n_estimators=10, max_depth=3).fit(x, y)
+    else:
+        import lightgbm
+
+        clf = lightgbm.LGBMClassifier(n_estimators=10, verbose=-1).fit(x, y)
+    path = tmp_path / "booster.joblib"
+    joblib.dump(clf, path, compress=3)
+    with pytest.raises(ModelError, match="is a pickle, which runs code when loaded"):
+        load_model(path)
+    predictor = load_model(path, trust_all=True)
+    assert (predictor.predict(test) == clf.predict(test)).all()
