@@ -163,7 +163,9 @@ def _declared_levels(model_card: dict | None, declared: dict[str, float] | None)
 
     levels: dict[str, float] = {}
     card_levels = (model_card or {}).get("declared") or {}
-    for source, mapping in (("the model card's declared", card_levels), ("declared", declared or {})):
+    import math
+
+    for source, mapping in (("the model card's declared", card_levels), ("--declare", declared or {})):
         if not isinstance(mapping, dict):
             raise ConfigError(f"{source} must map metric names to numbers, e.g. {{balanced_accuracy: 0.72}}")
         for name, value in mapping.items():
@@ -171,6 +173,8 @@ def _declared_levels(model_card: dict | None, declared: dict[str, float] | None)
                 levels[str(name)] = float(value)
             except (TypeError, ValueError) as exc:
                 raise ConfigError(f"{source} level '{name}' is not a number: {value!r}") from exc
+            if not math.isfinite(levels[str(name)]):
+                raise ConfigError(f"{source} level '{name}' is not a finite number: {value!r}")
     return dict(sorted(levels.items()))
 
 

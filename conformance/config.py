@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
@@ -52,7 +52,7 @@ class RunConfig(BaseModel):
     features: list[str] | None = Field(default=None, description="Model input columns; default: what the model declares, else every other column.")
     positive_label: str | None = Field(default=None, description="The favourable label of the target.")
     task: Task = "auto"
-    declared: dict[str, float] = Field(
+    declared: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = Field(
         default_factory=dict,
         description="Performance levels the provider declares (EU AI Act 13(3)(b)(ii)), e.g. {balanced_accuracy: 0.72}.",
     )
@@ -150,6 +150,8 @@ def option_name(field: str, run_file: Path | None = None) -> str:
 
 def _value(options: dict, loc: tuple, fallback: object) -> object:
     value = options.get(loc[0], fallback) if loc else fallback
+    if isinstance(value, dict) and len(loc) > 1 and loc[1] in value:
+        return f"{loc[1]}={value[loc[1]]}"
     if isinstance(value, (list, tuple)) and len(loc) > 1 and not isinstance(options.get(loc[0]), str):
         index = loc[1]
         value = value[index] if isinstance(index, int) and index < len(value) else value
@@ -168,7 +170,9 @@ def _message(field: str, error: dict) -> tuple[str, str | None]:
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         return f"is not one of {expected}", None
-    if kind in ("int_parsing", "float_parsing", "int_from_float", "bool_parsing"):
+    if kind == "path_type":
+        return "is not a file path", None
+    if kind in ("int_parsing", "float_parsing", "int_from_float", "bool_parsing", "finite_number"):
         return error["msg"].lower().replace("input ", "it ", 1), None
     message = error["msg"].removeprefix("Value error, ")
     return message[0].lower() + message[1:], None

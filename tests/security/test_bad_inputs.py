@@ -53,6 +53,7 @@ def files(tmp_path_factory) -> Path:
     (folder / "deep.json").write_text('{"evidence": ' + "[" * 60_000 + "]" * 60_000 + "}")
     (folder / "zero-run.yaml").write_text("data: data.csv\ntarget: y\nprofiles: [eeoc-four-fifths]\npredictions: pred\nsample_rows: 0\n")
     (folder / "engine-run.yaml").write_text("data: data.csv\ntarget: y\nprofiles: [eeoc-four-fifths]\npredictions: pred\nengine: fast\n")
+    (folder / "declared-run.yaml").write_text("data: data.csv\ntarget: y\nprofiles: [eeoc-four-fifths]\npredictions: pred\ndeclared: {accuracy: high}\n")
     _zip_bombs(folder)
     return folder
 
@@ -102,6 +103,8 @@ CASES = [
     ("unknown format", _with(PRED, format="json,docx"), "error: --format json,docx: 'docx' is not a report format (give one or more of: json, md, html, pdf, junit)"),
     ("render unknown format", ["render", "deep.json", "--format", "docx"], "error: --format docx: 'docx' is not a report format (give one or more of: json, md, html, pdf, junit)"),
     ("declare without =", [*PRED, "--declare", "accuracy"], "error: --declare accuracy: 'accuracy' is not NAME=VALUE (e.g. balanced_accuracy=0.72)"),
+    ("declared level not finite", [*PRED, "--declare", "accuracy=nan"], "error: --declare accuracy=nan: it should be a finite number"),
+    ("run file declared level", ["run", "--config", "declared-run.yaml", "--output", "out"], "error: run file declared-run.yaml: declared accuracy=high: it should be a valid number, unable to parse string as a number"),
     ("sample rows zero", [*PRED, "--sample-rows", "0"], "error: --sample-rows 0: it should be greater than or equal to 1"),
     ("unknown engine", [*PRED, "--engine", "fast"], "error: --engine fast: is not one of 'memory', 'stream' or 'dask'"),
     ("unknown task", [*PRED, "--task", "multi"], "error: --task multi: is not one of 'auto', 'binary' or 'regression'"),
