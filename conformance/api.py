@@ -28,7 +28,7 @@ from conformance.profiles.assess import assess, customisations
 from conformance.profiles.checklist import Answers, answer_template, parse_answers
 from conformance.profiles.crosswalk import RENDERERS as CROSSWALK_RENDERERS
 from conformance.profiles.crosswalk import Crosswalk, build_crosswalk
-from conformance.profiles.judge import overall_outcome
+from conformance.profiles.judge import binding, overall_outcome
 from conformance.profiles.loader import LoadedProfile, load_profile, parse_profile, question_bank, shipped_profiles
 from conformance.profiles.plan import Plan, build_plan
 from conformance.profiles.sets import apply_sets
@@ -38,6 +38,8 @@ from conformance.result import (
     AuditResult,
     Evidence,
     Format,
+    Gate,
+    GateFailure,
     InputFile,
     RunInfo,
     Subject,
@@ -53,6 +55,7 @@ __all__ = [
     "run_demo",
     "run_command",
     "exit_code",
+    "gate",
     "config_from",
     "plan_for",
     "checks",
@@ -199,6 +202,7 @@ def _audit(
     model_card: dict | None = None,
     declared: dict[str, float] | None = None,
     stats: Any = None,
+    adopt_defaults: bool = False,
 ) -> AuditResult:
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -255,7 +259,7 @@ def _audit(
         progress("done", len(plan.tasks), len(plan.tasks))
 
     levels = _declared_levels(model_card, declared)
-    requirements, summaries = assess(plan, outcomes, answers, evidence_hashes, levels)
+    requirements, summaries = assess(plan, outcomes, answers, evidence_hashes, levels, adopt_defaults)
     overrides, waivers = customisations(plan)
     subject = Subject(
         model=predictor.description if predictor else "predictions supplied in the data",
@@ -274,10 +278,11 @@ def _audit(
         profiles=summaries,
         checks=list(outcomes.values()),
         requirements=requirements,
-        outcome=overall_outcome(requirements),
+        outcome=overall_outcome(requirements, adopt_defaults),
         manifest=build_manifest(__version__, seed, command, [*inputs, *profile_inputs, *answer_inputs]),
         overrides=overrides,
         waivers=waivers,
+        defaults_adopted=adopt_defaults,
     )
     run = RunInfo(started_at=started_at, duration_seconds=round(time.perf_counter() - started, 3))
     return AuditResult(evidence=evidence, run=run)
@@ -328,6 +333,7 @@ def run_audit(config: RunConfig, command: list[str] | None = None, progress: Pro
         model_card=model_card,
         declared=config.declared,
         stats=stats,
+        adopt_defaults=config.adopt_defaults,
     )
 
 
@@ -415,13 +421,15 @@ def audit(
     sets: Sequence[str] = (),
     model_card: dict | str | Path | None = None,
     declared: dict[str, float] | None = None,
+    adopt_defaults: bool = False,
 ) -> AuditResult:
     """Audit a fitted model (or predictions in ``data``) on a DataFrame against profiles.
 
     ``checklist`` is an answer file (``checklist_template``); ``sets`` are ``--set`` overrides
     (``"eeoc-four-fifths/four-fifths.threshold.min=0.85"``); ``declared`` are the performance
     levels the provider declares (``{"balanced_accuracy": 0.72}``), judged by requirements whose
-    threshold says ``min_declared``.
+    threshold says ``min_declared``; ``adopt_defaults`` makes failures against the tool's default
+    thresholds count against conformity (otherwise they are observations).
 
     >>> result = audit(df, target="approved", sensitive=["sex"], model=clf,
     ...                profiles=["eu-ai-act-high-risk"])              # doctest: +SKIP
@@ -447,6 +455,7 @@ def audit(
         checklist=Path(checklist) if checklist is not None else None,
         model_card=model_card if isinstance(model_card, dict) or model_card is None else load_model_card(Path(model_card)),
         declared=declared,
+        adopt_defaults=adopt_defaults,
     )
 
 
@@ -454,14 +463,38 @@ def exit_code(result: AuditResult, fail_on: Severity, baseline_diff: Any = None)
     """1 when a requirement at or above ``fail_on`` failed or could not be checked; else 0.
 
     With ``fail_on`` = ``regression``, 1 only when ``baseline_diff`` (a ReportDiff against the
-    baseline report) holds a regression.
+    baseline report) holds a regression. ``gate`` says why.
     """
+    return gate(result, fail_on, baseline_diff).code
+
+
+def gate(result: AuditResult, fail_on: Severity, baseline_diff: Any = None) -> Gate:
+    """The exit code and the requirements behind it, each with its severity and threshold origin.
+
+    The code follows ``--fail-on`` whatever the origin (a CI gate fails on what it was told to);
+    ``binding`` on each failure says whether it also counts against conformity, so a gate line
+    can tell a regulation's failure from a tool-default observation.
+    """
+    adopt = result.evidence.defaults_adopted
+    by_id = {(r.profile, r.id): r for r in result.evidence.requirements}
+
+    def failure(r: Any, verdict: str) -> GateFailure:
+        origin = r.threshold.origin if r.threshold is not None else ("checklist" if r.kind == "checklist" else None)
+        return GateFailure(profile=r.profile, requirement=r.id, clause=r.clause, severity=r.severity,
+                           verdict=verdict, origin=origin, binding=binding(r, adopt))
+
     if fail_on == Severity.regression:
-        return 1 if baseline_diff is not None and baseline_diff.regressions else 0
-    for r in result.evidence.requirements:
-        if r.verdict in ("fail", "error") and Severity(r.severity).rank >= fail_on.rank:
-            return 1
-    return 0
+        failed = []
+        for change in baseline_diff.regressions if baseline_diff is not None else []:
+            r = by_id.get((change.profile, change.requirement))
+            if r is not None:
+                failed.append(failure(r, change.new or r.verdict))
+        code = 1 if baseline_diff is not None and baseline_diff.regressions else 0
+    else:
+        failed = [failure(r, r.verdict) for r in result.evidence.requirements
+                  if r.verdict in ("fail", "error") and Severity(r.severity).rank >= fail_on.rank]
+        code = 1 if failed else 0
+    return Gate(code=code, fail_on=fail_on.value, failed=failed, defaults_adopted=adopt)
 
 
 def parse_formats(text: str) -> list[Format]:
@@ -556,13 +589,25 @@ def crosswalk(profile_refs: Sequence[str], sets: Sequence[str] = ()) -> Crosswal
     return build_crosswalk(plan_for(profile_refs, sets))
 
 
-def crosswalk_text(profile_refs: Sequence[str], fmt: str = "md") -> str:
+def annex_iii_sets(profile_refs: Sequence[str], use_cases: Sequence[str]) -> list[str]:
+    """``--set`` options selecting EU AI Act Annex III use cases in every EU AI Act profile of the list."""
+    if not use_cases:
+        return []
+    from conformance.errors import ConfigError
+
+    eu = [ref for ref in profile_refs if "eu-ai-act-high-risk" in load_profile(ref).chain]
+    if not eu:
+        raise ConfigError("--annex-iii selects use cases of the EU AI Act", "add --profile eu-ai-act-high-risk")
+    return [f"{load_profile(ref).profile.id}/annex_iii={','.join(use_cases)}" for ref in eu]
+
+
+def crosswalk_text(profile_refs: Sequence[str], fmt: str = "md", sets: Sequence[str] = ()) -> str:
     """The crosswalk as Markdown, CSV or JSON."""
     from conformance.errors import ConfigError, did_you_mean
 
     if fmt not in CROSSWALK_RENDERERS:
         raise ConfigError(f"unknown crosswalk format '{fmt}'", did_you_mean(fmt, [*CROSSWALK_RENDERERS, "table"]))
-    return CROSSWALK_RENDERERS[fmt](crosswalk(profile_refs))
+    return CROSSWALK_RENDERERS[fmt](crosswalk(profile_refs, sets))
 
 
 def profile_schema() -> str:
@@ -615,6 +660,8 @@ def run_command(config: RunConfig) -> list[str]:
         args += ["--declare", f"{name}={value:g}"]
     if config.trust_model:
         args.append("--trust-model")
+    if config.adopt_defaults:
+        args.append("--adopt-defaults")
     if config.engine != "memory":
         args += ["--engine", config.engine, "--sample-rows", str(config.sample_rows)]
     return [*args, "--seed", str(config.seed)]

@@ -141,6 +141,7 @@ def run(
     model_card: Annotated[Optional[Path], typer.Option("--model-card", help="Model card (YAML) from `conformance card init`.")] = None,
     declare: Annotated[Optional[list[str]], typer.Option("--declare", help="A performance level you declare, NAME=VALUE (repeatable), e.g. balanced_accuracy=0.72.")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override [PROFILE/]REQUIREMENT.FIELD=VALUE (repeatable), e.g. eeoc-four-fifths/four-fifths.threshold.min=0.85.")] = None,
+    adopt_defaults: Annotated[bool, typer.Option("--adopt-defaults", help="Adopt the tool's default thresholds: their failures then count against conformity, not as observations.")] = False,
     lang: Annotated[Optional[Lang], typer.Option("--lang", help="Language of the summary and the reports.")] = None,
     sign_key: Annotated[Optional[Path], typer.Option("--sign-key", help="Ed25519 private key (from `conformance keys generate`) to sign the report.")] = None,
     baseline: Annotated[Optional[Path], typer.Option("--baseline", help="An earlier report.json: list verdict changes and metric moves against it.")] = None,
@@ -158,6 +159,7 @@ def run(
         "trust_types": trust_type, "trust_model": trust_model or None, "checklist": checklist, "sets": set_, "declared": declare,
         "model_card": model_card, "lang": lang.value if lang else None, "sign_key": sign_key, "baseline": baseline,
         "engine": engine, "scheduler": scheduler, "sample_rows": sample_rows,
+        "adopt_defaults": adopt_defaults or None,
     }
     cfg = api.config_from(config, flags)
     bar, update = _progress()
@@ -246,16 +248,18 @@ def checklist_init(
 def crosswalk(
     profile: Annotated[list[str], typer.Option("--profile", help="Profile id or YAML path (repeatable).")],
     format: Annotated[str, typer.Option("--format", help="table, md, csv or json.")] = "table",
+    annex_iii: Annotated[Optional[list[str]], typer.Option("--annex-iii", help="EU AI Act Annex III use case(s) to include, e.g. employment (repeatable).")] = None,
 ) -> None:
     """Which checks and checklist questions serve which clauses of each framework."""
     from conformance import api
 
+    sets = api.annex_iii_sets(profile, annex_iii or [])
     if format != "table":
-        sys.stdout.write(api.crosswalk_text(profile, format))
+        sys.stdout.write(api.crosswalk_text(profile, format, sets))
         return
     from rich.table import Table
 
-    walk = api.crosswalk(profile)
+    walk = api.crosswalk(profile, sets)
     table = Table("evidence", *walk.profiles, show_lines=True)
     table.columns[0].overflow = "fold"
     for row in walk.rows:

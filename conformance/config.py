@@ -56,6 +56,10 @@ class RunConfig(BaseModel):
         default_factory=dict,
         description="Performance levels the provider declares (EU AI Act 13(3)(b)(ii)), e.g. {balanced_accuracy: 0.72}.",
     )
+    adopt_defaults: bool = Field(
+        default=False,
+        description="Adopt the tool's default thresholds: their failures count against conformity (recorded in the report).",
+    )
     checklist: Path | None = Field(default=None, description="Checklist answers (YAML) from `conformance checklist init`.")
     sets: list[str] = Field(
         default_factory=list, description="Overrides [PROFILE/]REQUIREMENT.FIELD=VALUE, e.g. four-fifths.threshold.min=0.85."

@@ -65,6 +65,10 @@ class Measurement(_Frozen):
     ci: Interval | None = None
     groups: list[GroupValue] = Field(default_factory=list)
     excluded_groups: list[str] = Field(default_factory=list, description="Groups left out of the value, each with its reason.")
+    permitted_exclusions: list[str] = Field(
+        default_factory=list,
+        description="Groups left out as the source permits (e.g. under 2% of the rows), still counted in the groups; a pass stays a pass.",
+    )
     driver: str | None = Field(default=None, description="Which groups drive a disparity (lowest and highest).")
     note: str | None = None
 
@@ -133,6 +137,9 @@ class RequirementResult(_Frozen):
     metric: str | None
     threshold: Threshold | None
     decision_rule: DecisionRule | None
+    informative: bool = Field(
+        default=False, description="Reported, not judged: passes once measured; observations show the screen's result."
+    )
     verdict: Verdict
     reason: str
     observations: list[Observation] = Field(default_factory=list)
@@ -189,6 +196,15 @@ class ProfileSummary(_Frozen):
         default_factory=list,
         description="Per clause cited: satisfied (all passed), failed, open (pending, inconclusive, error) or not_applicable.",
     )
+    outcome: Outcome | None = Field(
+        default=None, description="This profile's outcome, by the same rule as the run's (None in reports older than it)."
+    )
+    binding_failures: int = Field(
+        default=0, description="Failures against regulation, standard or provider-declared thresholds, or process answers."
+    )
+    default_failures: int = Field(
+        default=0, description="Failures against tool-default thresholds: observations unless the defaults were adopted."
+    )
 
 
 class InputFile(_Frozen):
@@ -233,6 +249,33 @@ class Evidence(_Frozen):
     manifest: Manifest
     overrides: list[OverrideRecord] = Field(default_factory=list, description="Every value changed from a profile's own.")
     waivers: list[WaiverRecord] = Field(default_factory=list, description="Every requirement dropped, with its justification.")
+    defaults_adopted: bool = Field(
+        default=False,
+        description="The user adopted the tool's default thresholds: their failures count against conformity too.",
+    )
+
+
+class GateFailure(_Frozen):
+    """A requirement that made the exit code 1, and the kind of threshold it failed."""
+
+    profile: str
+    requirement: str
+    clause: str
+    severity: SeverityName
+    verdict: Verdict
+    origin: ThresholdOrigin | Literal["checklist"] | None = Field(
+        description="Origin of the threshold failed; 'checklist' for a process answer; None for a regression without one."
+    )
+    binding: bool = Field(description="Whether the failure counts against conformity (not a tool-default observation).")
+
+
+class Gate(_Frozen):
+    """Why a run's exit code is what it is: the ``--fail-on`` policy and the requirements that tripped it."""
+
+    code: int
+    fail_on: str
+    failed: list[GateFailure] = Field(default_factory=list)
+    defaults_adopted: bool = False
 
 
 class RunInfo(_Frozen):

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from conformance.checks.base import AuditContext, Check, CheckParams, NotApplicable
+from conformance.checks.base import AuditContext, BootstrapParams, Check, CheckParams, NotApplicable
 from conformance.errors import DataError, did_you_mean
-from conformance.result import GroupValue, Measurement
-from conformance.stats.groups import UNKNOWN, Grouping
+from conformance.result import GroupValue, Interval, Measurement
+from conformance.stats.bootstrap import percentile_interval, resample_tables
+from conformance.stats.groups import JOIN, UNKNOWN, Grouping
 from conformance.stats.scores import auc, label_histogram, score_bins
 
 
@@ -63,6 +64,85 @@ def completeness(ctx: AuditContext, params: ColumnsParams) -> list[Measurement]:
         Measurement(check="data.completeness", metric="max_missing_rate", value=float(missing.max() / rows), groups=groups, driver=driver),
         Measurement(check="data.completeness", metric="missing_cell_rate", value=float(missing.sum() / (rows * len(columns)))),
     ]
+
+
+class MissingnessParams(BootstrapParams):
+    ignore_columns: tuple[str, ...] = Field(
+        (), description="Columns left out (row ids, timestamps of collection); features and target otherwise."
+    )
+    min_group_size: int = Field(30, ge=1, description="Groups with fewer rows are left out of the gaps, and listed.")
+    intersections: bool = Field(False, description="Also compare the intersection of all sensitive attributes.")
+
+
+def missingness_by_group(ctx: AuditContext, params: MissingnessParams) -> list[Measurement]:
+    """Whether values are missing more often for some groups: per column, the gap between groups' missing rates.
+
+    For each sensitive attribute and each audited column (features and target, not the
+    attribute itself), the missing rate of every group; ``max_missing_gap`` is the largest
+    ``max − min`` over the columns, with a bootstrap interval of that largest gap (count tables
+    resampled per column, the worst column taken in each resample). Its groups are the columns
+    with their gaps. Groups under ``min_group_size`` and the 'unknown' group are left out, and
+    listed.
+
+    Why: a column missing mostly for one group means the model sees less of those people (or
+    sees its imputation instead), and every measurement relying on it is weaker for them; the
+    share of missing values alone cannot show this.
+    """
+    if not ctx.data.sensitive:
+        raise NotApplicable("no sensitive attribute given (--sensitive COLUMN)")
+    base = _columns(ctx, ColumnsParams(ignore_columns=params.ignore_columns))
+    rng = ctx.rng("data.missingness_by_group")
+    frame = ctx.data.frame
+    out = []
+    for grouping in ctx.groupings(params.intersections):
+        columns = [c for c in base if c not in grouping.attribute.split(JOIN)]
+        if not columns:
+            continue
+        sizes = np.bincount(grouping.codes, minlength=grouping.size)
+        eligible = np.array([UNKNOWN not in _parts(grouping, label) and sizes[i] >= params.min_group_size
+                             for i, label in enumerate(grouping.labels)])
+        excluded = [f"{label}: " + ("missing values of the attribute" if UNKNOWN in _parts(grouping, label)
+                                    else f"n={int(sizes[i])} < min_group_size {params.min_group_size}")
+                    for i, label in enumerate(grouping.labels) if not eligible[i] and sizes[i]]
+        missing = frame[columns].isna().to_numpy()
+        per_group = np.stack([np.bincount(grouping.codes, weights=missing[:, j], minlength=grouping.size)
+                              for j in range(len(columns))])  # (columns, groups)
+        gaps, boots = [], []
+        for j in range(len(columns)):
+            table = np.stack([per_group[j], sizes - per_group[j]], axis=1)[eligible]  # (groups, 2): missing, present
+            gaps.append(_gap(table))
+            boots.append(_gap(resample_tables(table, params.n_boot, rng)) if params.n_boot else np.zeros(0))
+        values = np.array(gaps, dtype=float)
+        if eligible.sum() < 2 or not np.isfinite(values).any():
+            out.append(Measurement(check="data.missingness_by_group", metric="max_missing_gap", attribute=grouping.attribute,
+                                   value=None, excluded_groups=excluded, note="undefined: fewer than two groups can be compared"))
+            continue
+        worst = int(np.nanargmax(values))
+        ci = None
+        if params.n_boot:
+            low, high = percentile_interval(np.nanmax(np.stack(boots), axis=0), params.ci_level)
+            ci = Interval(low=low, high=high, level=params.ci_level)
+        rates = per_group[worst] / np.where(sizes > 0, sizes, 1)
+        shown = [i for i in range(grouping.size) if eligible[i]]
+        low_i, high_i = min(shown, key=lambda i: rates[i]), max(shown, key=lambda i: rates[i])
+        driver = (f"{columns[worst]}: missing for {rates[high_i]:.3f} of {grouping.labels[high_i]}, "
+                  f"{rates[low_i]:.3f} of {grouping.labels[low_i]}") if values[worst] > 0 else None
+        out.append(Measurement(
+            check="data.missingness_by_group", metric="max_missing_gap", attribute=grouping.attribute,
+            value=float(values[worst]), ci=ci, excluded_groups=excluded, driver=driver,
+            groups=[GroupValue(group=str(c), n=int(per_group[j][eligible].sum()), value=float(values[j]))
+                    for j, c in enumerate(columns)],
+        ))
+    return out
+
+
+def _gap(tables: np.ndarray) -> np.ndarray | float:
+    """``max − min`` missing rate over the groups of a (…, groups, 2) table of missing and present counts."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rates = tables[..., 0] / tables.sum(axis=-1)
+    if rates.shape[-1] < 2:
+        return np.full(rates.shape[:-1], np.nan) if rates.ndim > 1 else float("nan")
+    return np.nanmax(rates, axis=-1) - np.nanmin(rates, axis=-1)
 
 
 def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
@@ -127,6 +207,53 @@ def label_balance(ctx: AuditContext, params: CheckParams) -> list[Measurement]:
 
 class RepresentationParams(CheckParams):
     intersections: bool = Field(True, description="Also count the intersection of all sensitive attributes.")
+    target_population: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description=(
+            "Share of each group in the population the system is meant for, per attribute "
+            "({sex: {female: 0.5, male: 0.5}}); the model card's target_population: is used when this is empty."
+        ),
+    )
+
+
+def _target_population(ctx: AuditContext, params: RepresentationParams) -> tuple[dict, str | None]:
+    """The declared target population and where it was declared (None: nowhere)."""
+    if params.target_population:
+        return params.target_population, "the check's target_population parameter"
+    declared = (ctx.model_card or {}).get("target_population")
+    if not declared:
+        return {}, None
+    if not isinstance(declared, dict) or not all(isinstance(v, dict) for v in declared.values()):
+        raise DataError(
+            "the model card's target_population must map each attribute to {group: share}",
+            "write target_population: {sex: {female: 0.5, male: 0.5}}",
+        )
+    try:
+        return {str(a): {str(g): float(v) for g, v in shares.items()} for a, shares in declared.items()}, "the model card"
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"the model card's target_population holds a share that is not a number: {exc}") from exc
+
+
+def _share_gap(grouping: Grouping, counts: np.ndarray, target: dict[str, float], source: str) -> Measurement:
+    """Largest |share in the data − declared share| over the declared groups (shares of known rows)."""
+    known = {label: int(counts[i]) for i, label in enumerate(grouping.labels) if UNKNOWN not in _parts(grouping, label)}
+    total = sum(known.values())
+    gaps = []
+    for group, share in target.items():
+        actual = known.get(group, 0) / total if total else float("nan")
+        gaps.append(GroupValue(group=group, n=known.get(group, 0), value=actual - share if total else None))
+    undeclared = sorted(set(known) - set(target))
+    defined = [g for g in gaps if g.value is not None]
+    worst = max(defined, key=lambda g: abs(g.value or 0.0), default=None)
+    note = f"compared with the target population declared in {source} (shares of rows with a known {grouping.attribute})"
+    if undeclared:
+        note += f"; groups in the data but not in the declaration: {', '.join(undeclared)}"
+    return Measurement(
+        check="data.representation", metric="max_share_gap", attribute=grouping.attribute,
+        value=abs(worst.value) if worst is not None and worst.value is not None else None, groups=gaps,
+        driver=f"largest gap: {worst.group} ({worst.value:+.3f} against its declared share)" if worst is not None else None,
+        note=note,
+    )
 
 
 def representation(ctx: AuditContext, params: RepresentationParams) -> list[Measurement]:
@@ -135,12 +262,19 @@ def representation(ctx: AuditContext, params: RepresentationParams) -> list[Meas
     Rows with a missing attribute form the group 'unknown': it is listed, and left out of the
     minimum (it is not a group of people the data describes).
 
+    ``max_share_gap`` compares each group's share of the rows with a known attribute with its
+    share of the declared target population (``target_population``, or the model card's): the
+    largest absolute gap; per group, the signed gap. Without a declaration it is undefined (the
+    note says how to declare one): counts show that groups can be measured, only a comparison
+    with the population the system serves shows that the data represents it.
+
     Why: groups that are barely present in the data can neither be served well by a model
     nor be audited for it; a profile sets the minimum count or share each group needs.
     """
     if not ctx.data.sensitive:
         raise NotApplicable("no sensitive attribute given (--sensitive COLUMN)")
     rows = ctx.rows
+    target, source = _target_population(ctx, params)
     out = []
     for grouping in ctx.groupings(params.intersections):
         counts = grouping.counts()
@@ -160,6 +294,14 @@ def representation(ctx: AuditContext, params: RepresentationParams) -> list[Meas
                     driver=driver, note=None if known else "undefined: every row misses the attribute",
                 )
             )
+        if grouping.attribute in target and source is not None:
+            out.append(_share_gap(grouping, counts, target[grouping.attribute], source))
+        elif JOIN not in grouping.attribute or grouping.attribute in target:
+            out.append(Measurement(
+                check="data.representation", metric="max_share_gap", attribute=grouping.attribute, value=None,
+                note=(f"no target population declared for {grouping.attribute}: add target_population: "
+                      f"{{{grouping.attribute}: {{GROUP: SHARE, …}}}} to the model card (or the check's parameter)"),
+            ))
     return out
 
 
@@ -301,6 +443,19 @@ CHECKS = [
         remediation="Find out why values are missing (and for whom); collect them, or document the imputation and its effect.",
     ),
     Check(
+        id="data.missingness_by_group",
+        title="Missingness by group",
+        measure=missingness_by_group,
+        params=MissingnessParams,
+        metrics=("max_missing_gap",),
+        tasks=frozenset({"binary", "regression"}),
+        needs_sensitive=True,
+        remediation=(
+            "Find out why the column is missing more for the driving group (collection, form design, "
+            "linkage); collect it, or show the model's results hold for that group with and without imputation."
+        ),
+    ),
+    Check(
         id="data.duplicates",
         title="Duplicate rows",
         measure=duplicates,
@@ -322,7 +477,7 @@ CHECKS = [
         title="Representation of groups",
         measure=representation,
         params=RepresentationParams,
-        metrics=("min_group_count", "min_group_share"),
+        metrics=("min_group_count", "min_group_share", "max_share_gap"),
         tasks=frozenset({"binary", "regression"}),
         needs_sensitive=True,
         remediation="Collect more data for the small groups, or state that the system is not validated for them.",

@@ -38,42 +38,57 @@ PLACEHOLDERS = ("FILL IN", "TODO")
 
 CARD_TEMPLATE = """\
 # Model card: fill in every field; `conformance run --model-card model-card.yaml` checks it.
-# Fields follow EU AI Act Annex IV (technical documentation) and "Model Cards for Model
-# Reporting" (Mitchell et al., 2019). A field still starting with FILL IN counts as missing.
+# Fields follow EU AI Act Annex IV (technical documentation), points 1 to 9, and "Model Cards
+# for Model Reporting" (Mitchell et al., 2019). A field still starting with FILL IN counts as
+# missing. Where a point does not apply, say why instead of leaving it blank.
 
-model_name: FILL IN — name of the model or AI system
-version: FILL IN — version of the model (and of the system it is part of)
+# --- Annex IV point 1: general description ---------------------------------------------------
+model_name: FILL IN — name of the model or AI system (Annex IV 1(a))
+version: FILL IN — version of the model and of the system it is part of (Annex IV 1(a), 1(c))
 date: FILL IN — date of this version (YYYY-MM-DD)
-owner: FILL IN — provider (organisation) responsible for the model
+owner: FILL IN — provider (organisation) responsible for the model (Annex IV 1(a))
 contact: FILL IN — contact point for questions and complaints (email or URL)
 license: FILL IN — licence or terms of use
-
 intended_use: FILL IN — the intended purpose, the decisions it supports, its users and the people affected (Annex IV 1(a))
 out_of_scope_uses: FILL IN — uses the model is not designed or validated for, and foreseeable misuse (Annex IV 1, Art. 13(3)(b)(iii))
+system_context:
+  interactions: FILL IN — hardware, software and other AI systems it interacts with (Annex IV 1(b))
+  software_versions: FILL IN — versions of the software and firmware it relies on, and update requirements (Annex IV 1(c))
+  forms_and_hardware: FILL IN — the forms in which it is placed on the market and the hardware it runs on (Annex IV 1(d)–(f))
+  user_interface: FILL IN — the user interface given to deployers (Annex IV 1(g))
+  instructions_for_use: FILL IN — where the instructions for use are (Annex IV 1(h), Art. 13)
 
+# --- Annex IV point 2: elements of the system and its development ----------------------------
 model_details:
-  architecture: FILL IN — kind of model, its inputs and outputs (Annex IV 2(b))
+  development_methods: FILL IN — methods and steps of development, pre-trained systems and third-party tools used (Annex IV 2(a))
+  design_choices: FILL IN — general logic, key design choices and their rationale, what it optimises, trade-offs (Annex IV 2(b))
+  architecture: FILL IN — system architecture, how its software components feed each other, computing resources (Annex IV 2(c))
   features: FILL IN — the input features and why each is needed
-  training_procedure: FILL IN — training method, hyper-parameters and how they were chosen
-
+  training_procedure: FILL IN — training method, hyper-parameters and how they were chosen (Annex IV 2(a)–(b))
 training_data:
   source: FILL IN — provenance of the training data, its collection and period (Annex IV 2(d))
-  preparation: FILL IN — labelling, cleaning, enrichment and aggregation
+  preparation: FILL IN — labelling, cleaning, enrichment and aggregation (Annex IV 2(d))
   representativeness: FILL IN — who is represented and who is under-represented (Art. 10(3))
-
+target_population: {}  # optional: share of each group in the population served, e.g. {sex: {female: 0.5, male: 0.5}}; Art. 10(3)
+human_oversight: FILL IN — oversight measures and the technical means to interpret the outputs (Annex IV 2(e), Art. 14)
+predetermined_changes: FILL IN — changes to the system and its performance determined in advance, and how they are kept compliant (Annex IV 2(f)); "none" if it does not learn after release
 evaluation_data:
   source: FILL IN — the test data and how it relates to the intended use (Annex IV 2(g))
   size: FILL IN — number of rows, and of each group compared
+test_reports: FILL IN — where the dated and signed test logs and reports are (Annex IV 2(g)); this report can be one
+cybersecurity: FILL IN — cybersecurity measures against data or model poisoning, adversarial examples and confidentiality attacks (Annex IV 2(h), Art. 15(5))
 
-metrics: FILL IN — the metrics used, why they fit the purpose, and the levels achieved (Annex IV 3, 4; Art. 15)
-limitations: FILL IN — known limitations, conditions of degraded performance, groups it serves worse (Annex IV 3)
-ethical_considerations: FILL IN — risks to health, safety and fundamental rights, and the mitigations (Annex IV 5)
+# --- Annex IV points 3 and 4: monitoring, functioning and control; metrics --------------------
+metrics: FILL IN — the metrics used, why they fit the purpose, and the levels achieved (Annex IV 3; why they are appropriate, Annex IV 4; Art. 15)
+limitations: FILL IN — known limitations, accuracy for specific groups, conditions of degraded performance (Annex IV 3)
+ethical_considerations: FILL IN — foreseeable unintended outcomes and risks to health, safety and fundamental rights (Annex IV 3)
 
-human_oversight: FILL IN — oversight measures and how users can interpret the outputs (Art. 14, Annex IV 2(e))
-risk_management: FILL IN — the risk management system and its results (Art. 9, Annex IV 5)
-post_market_monitoring: FILL IN — how the model is monitored in use (Art. 72, Annex IV 9)
-standards_applied: FILL IN — harmonised standards or specifications applied (Annex IV 7)
-changes: FILL IN — changes made to the model over its lifecycle (Annex IV 6)
+# --- Annex IV points 5 to 9 ---------------------------------------------------------------
+risk_management: FILL IN — the risk management system and its results (Annex IV 5, Art. 9)
+changes: FILL IN — relevant changes made to the system over its lifecycle (Annex IV 6)
+standards_applied: FILL IN — harmonised standards or common specifications applied, or the other solutions used (Annex IV 7)
+declaration_of_conformity: FILL IN — a copy of (or a link to) the EU declaration of conformity (Annex IV 8, Art. 47)
+post_market_monitoring: FILL IN — the post-market monitoring system and its plan (Annex IV 9, Art. 72(3))
 """
 
 
@@ -151,7 +166,7 @@ CHECKS = [
         tasks=frozenset({"binary", "regression"}),
         remediation=(
             "Fill in the missing fields of the model card (conformance card init writes a template "
-            "with every Annex IV field) and pass it with --model-card."
+            "with a field for every point of Annex IV) and pass it with --model-card."
         ),
     ),
 ]

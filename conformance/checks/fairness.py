@@ -52,6 +52,14 @@ class FairnessParams(GroupParams):
 
 
 class LL144Params(GroupParams):
+    min_group_size: int = Field(
+        1,
+        ge=1,
+        description=(
+            "Keep 1: the rules (6 RCNY § 5-301) give every category at or above 2% of the data an impact ratio "
+            "however few rows it has; small categories are set aside only by exclude_below_share."
+        ),
+    )
     use_scores: bool = Field(
         False, description="Use scoring rates (share above the full sample's median score) instead of selection rates."
     )
@@ -428,8 +436,9 @@ def ll144_impact_ratio(ctx: AuditContext, params: LL144Params) -> list[Measureme
     is the smallest impact ratio, with every category's impact ratio; ``highest_rate`` is the top
     category's rate, with every category's rate. Categories of sex, race/ethnicity and their
     intersection are compared separately. Rows in an "unknown" category are left out of the
-    ratios and counted in the note; categories under ``exclude_below_share`` of the rows are left
-    out with their reason (the rules allow 2%).
+    ratios and counted in the note; categories under ``exclude_below_share`` of the rows are set
+    aside (``permitted_exclusions``, the rules allow 2%), their counts and rates still in the
+    groups; every other category gets a ratio however few rows it has (``min_group_size`` 1).
 
     Why: NYC employers using an automated employment decision tool must publish these impact
     ratios from an independent bias audit (6 RCNY § 5-301).
@@ -466,7 +475,9 @@ def ll144_impact_ratio(ctx: AuditContext, params: LL144Params) -> list[Measureme
         top = impact_ratios(d.compared)[1]
         boot_top = impact_ratios(d.boot_compared)[1]
         rates = cm.selection_rate(counts.table)
-        shared = dict(excluded_groups=d.excluded, driver=d.driver, note=note)
+        permitted = [f"{grouping.labels[i]}: {text}" for i, text in sorted(small_share.items())]
+        excluded = [e for e in d.excluded if e not in permitted]
+        shared = dict(excluded_groups=excluded, permitted_exclusions=permitted, driver=d.driver, note=note)
         out += [
             _measurement(check_id, "min_impact_ratio", grouping.attribute, d.ratio, d.boot_ratio, params,
                          groups=d.groups, **shared),

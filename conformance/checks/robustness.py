@@ -340,6 +340,23 @@ class CounterfactualParams(SampleParams):
         10, ge=2, le=100,
         description="At most this many values of an attribute are tried: the most frequent levels, or evenly spaced quantiles of a numeric attribute.",
     )
+    lawful_inputs: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Sensitive attributes the law allows the model to use as inputs (e.g. age in some insurance pricing): "
+            "not tested, with the reason. The model card's lawful_inputs: list is added to these."
+        ),
+    )
+
+
+def _lawful_inputs(ctx: AuditContext, params: CounterfactualParams) -> set[str]:
+    """Attributes declared lawful inputs: the parameter's and the model card's ``lawful_inputs:``."""
+    declared = (ctx.model_card or {}).get("lawful_inputs") or []
+    if isinstance(declared, str):
+        declared = [declared]
+    if not isinstance(declared, list):
+        raise DataError("the model card's lawful_inputs must be a list of column names", "write lawful_inputs: [age]")
+    return {*params.lawful_inputs, *map(str, declared)}
 
 
 def _counterfactual_values(values: pd.Series, limit: int) -> tuple[list, str | None]:
@@ -365,8 +382,9 @@ def counterfactual_flip(ctx: AuditContext, params: CounterfactualParams) -> list
     decision changes for at least one other value, with a bootstrap interval; its groups are
     the values set (``set to female``): the share of changed rows whose decision flips.
     ``mean_score_change`` is the mean absolute score change over all counterfactual rows.
-    Not applicable when no sensitive attribute is a model input; 0 then does not mean the
-    model is fair: it can still read proxies of the attribute.
+    Not applicable when no sensitive attribute is a model input, or when every one it reads is
+    declared a lawful input (``lawful_inputs``, or the model card's ``lawful_inputs:``); 0 then
+    does not mean the model is fair: it can still read proxies of the attribute.
 
     Why: a decision that changes when nothing but a person's sex or age changes is direct
     discrimination on that attribute, unless the law allows its use; this measures it
@@ -378,6 +396,14 @@ def counterfactual_flip(ctx: AuditContext, params: CounterfactualParams) -> list
     read = [a for a in ctx.data.sensitive if a in ctx.model_features]
     if not read:
         raise NotApplicable(f"no sensitive attribute is a model input ({', '.join(ctx.data.sensitive)} not among the model's inputs)")
+    lawful = _lawful_inputs(ctx, params)
+    if lawful and not set(read) - lawful:
+        raise NotApplicable(
+            f"the sensitive attributes the model reads ({', '.join(read)}) are declared lawful inputs: "
+            "changing them is meant to change decisions"
+        )
+    skipped = [a for a in read if a in lawful]
+    read = [a for a in read if a not in lawful]
     rng = ctx.rng("robustness.counterfactual_flip")
     sample = _sample(ctx, rng, params.sample_size)
     check = "robustness.counterfactual_flip"
@@ -410,6 +436,8 @@ def counterfactual_flip(ctx: AuditContext, params: CounterfactualParams) -> list
             if scores is not None and sample.scores is not None:
                 changes.append(np.abs(scores - sample.scores[rows]))
         note = sample.note + (f"; values tried: {chosen_note}" if chosen_note else "")
+        if skipped:
+            note += f"; not tested, declared lawful inputs: {', '.join(skipped)}"
         flips = int(any_flip.sum())
         ci = None
         if params.n_boot:

@@ -8,7 +8,7 @@ from collections import Counter
 from conformance.checks import REGISTRY
 from conformance.profiles.checklist import Answers, judge_item
 from conformance.profiles.crosswalk import clause_summary
-from conformance.profiles.judge import SEVERITY_OF_VERDICT, judge
+from conformance.profiles.judge import SEVERITY_OF_VERDICT, binding, judge, overall_outcome
 from conformance.profiles.plan import Plan
 from conformance.profiles.schema import ChecklistItem
 from conformance.result import CheckOutcome, OverrideRecord, ProfileSummary, RequirementResult, WaiverRecord
@@ -20,8 +20,13 @@ def assess(
     answers: Answers | None = None,
     hashes: dict[str, str] | None = None,
     declared: dict[str, float] | None = None,
+    adopt_defaults: bool = False,
 ) -> tuple[list[RequirementResult], list[ProfileSummary]]:
-    """Every requirement of every profile judged, in each profile's order, and the summaries."""
+    """Every requirement of every profile judged, in each profile's order, and the summaries.
+
+    Each summary carries the profile's outcome and its failures counted apart: against binding
+    thresholds (source, regulation, provider, process answers) and against tool defaults.
+    """
     entries = answers.entries if answers is not None else {}
     results: list[RequirementResult] = []
     summaries: list[ProfileSummary] = []
@@ -36,6 +41,8 @@ def assess(
                 key = plan.evidence_of(loaded, requirement)
                 mine.append(judge(profile_id, requirement, outcomes[key], REGISTRY[requirement.check].remediation, declared))
         counts = Counter(r.verdict for r in mine)
+        failed = [r for r in mine if r.verdict == "fail"]
+        bound = sum(binding(r, adopt_defaults) for r in failed)
         summaries.append(
             ProfileSummary(
                 id=profile_id,
@@ -46,6 +53,9 @@ def assess(
                 verdicts={v: counts.get(v, 0) for v in SEVERITY_OF_VERDICT},
                 annex_iii=list(loaded.annex_iii),
                 clauses=clause_summary(mine),
+                outcome=overall_outcome(mine, adopt_defaults),
+                binding_failures=bound,
+                default_failures=len(failed) - bound,
             )
         )
         results += mine

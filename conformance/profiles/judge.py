@@ -68,9 +68,21 @@ def observe(measurement: Measurement, requirement: Requirement) -> Observation:
     if verdict == "pass" and measurement.excluded_groups:
         verdict = "inconclusive"
         why += "; but groups were left out: " + "; ".join(measurement.excluded_groups)
+    if measurement.permitted_exclusions:
+        why += "; set aside as the source permits (counts and rates still reported): " + "; ".join(measurement.permitted_exclusions)
     if verdict == "fail" and measurement.driver:
         why += f" ({measurement.driver})"
+    if not in_scope(measurement.attribute, threshold):
+        why += (f"; {measurement.attribute} is outside the attributes the source's number covers "
+                f"({', '.join(threshold.scope_attributes)}): a tool-default screen here")
     return Observation(attribute=measurement.attribute, value=value, ci=ci, verdict=verdict, reason=f"{shown}: {why}")
+
+
+def in_scope(attribute: str | None, threshold: ThresholdSpec) -> bool:
+    """Whether the source's number covers this attribute (always, unless ``scope_attributes`` narrows it)."""
+    if not threshold.scope_attributes:
+        return True
+    return attribute is not None and attribute.strip().lower() in {a.strip().lower() for a in threshold.scope_attributes}
 
 
 def identity(profile_id: str, requirement: Requirement | ChecklistItem) -> dict:
@@ -117,8 +129,14 @@ def judge(
     observations: list[Observation] = []
     spec, undeclared = resolve_declared(requirement.threshold, declared or {})
     requirement = requirement.model_copy(update={"threshold": spec})
-    if undeclared and outcome.status == "ok":
-        verdict: Verdict = "inconclusive"
+    if undeclared and outcome.status == "ok" and spec.when_undeclared == "informative":
+        measured = [m for m in outcome.measurements if m.metric == requirement.metric]
+        observations = [Observation(attribute=m.attribute, value=m.value, ci=m.ci, verdict="pass" if m.value is not None else "inconclusive",
+                                    reason=f"{requirement.metric} = {_fmt(m.value)}") for m in measured]
+        verdict: Verdict = "pass" if observations and all(m.value is not None for m in measured) else "inconclusive"
+        reason = "reported, not judged: " + "; ".join(o.reason or "" for o in observations) + f" ({undeclared} to judge it)"
+    elif undeclared and outcome.status == "ok":
+        verdict = "inconclusive"
         reason = undeclared
     elif outcome.status == "not_applicable":
         verdict = "not_applicable"
@@ -133,6 +151,15 @@ def judge(
         else:
             verdict = min((o.verdict for o in observations), key=SEVERITY_OF_VERDICT.index)
             reason = "; ".join(o.reason or "" for o in observations if o.verdict == verdict)
+            if verdict == "fail" and not any(in_scope(o.attribute, spec) for o in observations if o.verdict == "fail"):
+                # only attributes the source does not cover failed: the number was a tool-default screen
+                note = "; ".join(filter(None, [spec.note, "failed only on attributes the source's number does not cover: a tool-default screen"]))
+                spec = spec.model_copy(update={"origin": "tool-default", "note": note})
+            if requirement.informative and verdict in ("pass", "fail", "inconclusive") and all(
+                o.value is not None for o in observations
+            ):
+                screened = "; ".join(o.reason or "" for o in observations)
+                verdict, reason = "pass", f"reported, not judged (the source sets no pass mark); screen {bound_text(spec)}: {screened}"
     return RequirementResult(
         **identity(profile_id, requirement),
         kind="automated",
@@ -141,6 +168,7 @@ def judge(
         metric=requirement.metric,
         threshold=Threshold(min=spec.min, max=spec.max, origin=spec.origin, note=spec.note),
         decision_rule=requirement.decision_rule,
+        informative=requirement.informative or bool(undeclared and spec.when_undeclared == "informative"),
         verdict=verdict,
         reason=reason,
         observations=observations,
@@ -148,10 +176,22 @@ def judge(
     )
 
 
-def overall_outcome(results: list[RequirementResult]) -> Outcome:
-    """Non-conformant on a critical or major fail; incomplete while evidence is missing; else
-    conformant, with observations when a minor requirement failed or a verdict was inconclusive."""
-    if any(r.verdict == "fail" and r.severity in ("critical", "major") for r in results):
+def binding(result: RequirementResult, adopt_defaults: bool = False) -> bool:
+    """Whether a failure of this requirement counts against conformity.
+
+    Only the numbers a source states (``regulation``, ``standard``) or the provider declares
+    (``provider-declared``), and process answers, decide conformity; a ``tool-default`` number is
+    practice, so its failure is an observation unless the user adopted the defaults.
+    """
+    return adopt_defaults or result.threshold is None or result.threshold.origin != "tool-default"
+
+
+def overall_outcome(results: list[RequirementResult], adopt_defaults: bool = False) -> Outcome:
+    """Non-conformant on a critical or major fail against a binding threshold (see ``binding``);
+    incomplete while evidence is missing; else conformant, with observations when a minor
+    requirement or a tool-default threshold failed, or a verdict was inconclusive."""
+    failed = [r for r in results if r.verdict == "fail"]
+    if any(r.severity in ("critical", "major") and binding(r, adopt_defaults) for r in failed):
         return "non_conformant"
     if any(r.verdict in ("pending", "error") for r in results):
         return "incomplete"

@@ -62,6 +62,17 @@ class ThresholdSpec(_Strict):
     )
     max_declared: str | None = Field(default=None, description="The bound is the declared level plus tolerance.")
     tolerance: float = Field(default=0.0, ge=0, allow_inf_nan=False, description="Allowed shortfall against a declared level.")
+    when_undeclared: Literal["inconclusive", "informative"] = Field(
+        default="inconclusive",
+        description="Without the declared level: inconclusive (evidence missing) or informative (reported, not judged).",
+    )
+    scope_attributes: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Sensitive attributes (case-insensitive names) the source's number covers; on any other attribute or an "
+            "intersection the same number is a tool-default screen, and the verdict says so."
+        ),
+    )
     origin: ThresholdOrigin = Field(
         description="standard/regulation only when the source states the number; tool-default otherwise."
     )
@@ -99,6 +110,13 @@ class Requirement(_RequirementBase):
     metric: str
     threshold: ThresholdSpec
     decision_rule: DecisionRule = "point"
+    informative: bool = Field(
+        default=False,
+        description=(
+            "Reported, not judged: the requirement passes once the metric is measured; the threshold is a screen whose "
+            "result each observation shows (for a number the source does not set as a pass mark)."
+        ),
+    )
 
     @property
     def kind(self) -> str:

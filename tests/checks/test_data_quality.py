@@ -170,3 +170,57 @@ def test_leakage_with_missing_values_in_a_numeric_feature():
 def test_leakage_single_class_is_not_applicable():
     with pytest.raises(NotApplicable, match="single class"):
         _measure("data.leakage", _context(pd.DataFrame({"x": range(10), "y": [1] * 10})))
+
+
+# --- representation against a declared target population ---------------------------------------
+
+
+def test_representation_compares_shares_with_the_declared_target_population():
+    frame = _frame()
+    check = REGISTRY["data.representation"]
+    target = {"sex": {"female": 0.5, "male": 0.5}}
+    out = [m for m in check.measure(_context(frame, sensitive=["sex"]), check.params(target_population=target))
+           if m.metric == "max_share_gap"]
+    share = frame.sex.value_counts(normalize=True)
+    assert out[0].value == pytest.approx(abs(share["female"] - 0.5))
+    assert {g.group: g.value for g in out[0].groups} == pytest.approx({k: share[k] - 0.5 for k in ("female", "male")})
+    assert "check's target_population parameter" in out[0].note
+    ctx = _context(frame, sensitive=["sex"])
+    ctx.model_card = {"target_population": {"sex": {"female": 0.3, "male": 0.7}}}
+    [from_card] = [m for m in check.measure(ctx, check.params()) if m.metric == "max_share_gap"]
+    assert from_card.value == pytest.approx(max(abs(share["female"] - 0.3), abs(share["male"] - 0.7)))
+    assert "declared in the model card" in from_card.note
+
+
+def test_representation_without_a_declared_population_is_undefined_and_says_how_to_declare_it():
+    check = REGISTRY["data.representation"]
+    [gap] = [m for m in check.measure(_context(_frame(), sensitive=["sex"]), check.params()) if m.metric == "max_share_gap"]
+    assert gap.value is None and "target_population:" in gap.note
+
+
+# --- missingness by group ----------------------------------------------------------------------
+
+
+def test_missingness_by_group_matches_pandas_groupby():
+    frame = _frame(2000)
+    rng = np.random.default_rng(3)
+    frame.loc[(frame.sex == "female") & (rng.random(len(frame)) < 0.3), "income"] = np.nan  # planted
+    out = _measure("data.missingness_by_group", _context(frame, sensitive=["sex"]), n_boot=200)["max_missing_gap"]
+    rates = frame.drop(columns="sex").isna().groupby(frame.sex).mean()
+    gaps = rates.max() - rates.min()
+    assert out.value == pytest.approx(gaps.max()) and gaps.idxmax() == "income"
+    assert {g.group: g.value for g in out.groups} == pytest.approx(gaps.to_dict())
+    assert out.ci.low <= out.value <= out.ci.high and out.ci.low > 0.2
+    assert out.driver.startswith("income: missing for")
+
+
+def test_missingness_by_group_edge_cases():
+    frame = _frame()
+    frame["grp"] = ["a"] * 595 + ["b"] * 5  # b is too small to compare
+    out = _measure("data.missingness_by_group", _context(frame, sensitive=["grp"]), n_boot=0)["max_missing_gap"]
+    assert out.value is None and out.excluded_groups == ["b: n=5 < min_group_size 30"]
+    clean = frame.assign(age=frame.age.fillna(0), city=frame.city.fillna("none"))
+    none = _measure("data.missingness_by_group", _context(clean, sensitive=["sex"]), n_boot=50)["max_missing_gap"]
+    assert none.value == 0.0 and none.driver is None
+    with pytest.raises(NotApplicable):
+        _measure("data.missingness_by_group", _context(frame))

@@ -166,3 +166,16 @@ def test_run_without_a_model_card_is_not_applicable(cli, demo_files, tmp_path):
     report = json.loads(next(Path(out).glob("*.json")).read_text())
     verdicts = {r["id"]: r["verdict"] for r in report["evidence"]["requirements"]}
     assert verdicts["card-complete"] == "not_applicable"
+
+
+def test_the_template_covers_every_point_of_annex_iv():
+    """`card init` claims Annex IV: points 1 to 9 and the elements of point 2 are each asked for."""
+    import re
+
+    cited = set(re.findall(r"Annex IV (\d)(?:\(([a-h])\))?", CARD_TEMPLATE))
+    assert {point for point, _ in cited} == {str(n) for n in range(1, 10)}
+    assert {letter for point, letter in cited if point == "2"} >= set("abcdefgh")
+    card = yaml.safe_load(CARD_TEMPLATE)
+    for field in ("cybersecurity", "declaration_of_conformity", "post_market_monitoring"):
+        assert field in card
+    assert "Annex IV 2(c)" in card["model_details"]["architecture"]

@@ -396,8 +396,11 @@ def test_ll144_selection_rates_unknown_category_and_small_share():
     assert pick(measured, "highest_rate", "sex").value == pytest.approx(rates.max())
 
     race = pick(measured, "min_impact_ratio", "race")
-    assert [e.split(":")[0] for e in race.excluded_groups] == ["pacific"]
-    assert "< exclude_below_share 2.00%" in race.excluded_groups[0]
+    assert race.excluded_groups == []  # set aside as the rules permit, not left out
+    assert [e.split(":")[0] for e in race.permitted_exclusions] == ["pacific"]
+    assert "< exclude_below_share 2.00%" in race.permitted_exclusions[0]
+    assert group_map(pick(measured, "highest_rate", "race"))["pacific"] == pytest.approx(
+        pred[frame.race == "pacific"].mean())  # its count and rate are still reported
     race_rates = pd.Series(pred).groupby(frame.race.to_numpy()).mean().drop("pacific")
     assert race.value == pytest.approx(race_rates.min() / race_rates.max())
     assert group_map(race)["black"] == pytest.approx(race_rates["black"] / race_rates.max())
@@ -405,6 +408,15 @@ def test_ll144_selection_rates_unknown_category_and_small_share():
     inter = pick(measured, "min_impact_ratio", f"sex{JOIN}race")
     assert f"unknown{JOIN}white" in group_map(inter)
     assert not any(e.startswith("unknown") for e in inter.excluded_groups)
+
+
+def test_ll144_every_category_at_or_above_two_percent_gets_a_ratio_however_few_rows():
+    frame = pd.DataFrame({"race": ["a"] * 90 + ["b"] * 5 + ["c"] * 5, "y": [0, 1] * 50})
+    pred = np.array([1, 0] * 45 + [1, 1, 0, 0, 0] + [1, 0, 0, 0, 0])
+    ctx = context(frame, pred, None, sensitive=["race"])
+    race = pick(measure(ctx, "fairness.ll144_impact_ratio", n_boot=0, exclude_below_share=0.02), "min_impact_ratio", "race")
+    assert race.excluded_groups == [] and race.permitted_exclusions == []  # 5 rows = 5% ≥ 2%: compared
+    assert race.value == pytest.approx(0.2 / 0.5)
 
 
 def test_ll144_scoring_rate_uses_the_full_sample_median():

@@ -302,6 +302,19 @@ def test_counterfactual_flip_not_applicable_when_no_sensitive_attribute_is_an_in
         measure("robustness.counterfactual_flip", make_context(frame, model))
 
 
+def test_counterfactual_flip_not_applicable_for_a_lawful_input_with_the_reason():
+    frame = _sex_frame()
+    model = make_pipeline(
+        make_column_transformer((OneHotEncoder(), ["sex"]), remainder="passthrough"), LogisticRegression()
+    ).fit(frame[["sex", "income"]], frame["y"])
+    with pytest.raises(NotApplicable, match="declared lawful inputs"):
+        measure("robustness.counterfactual_flip", make_context(frame, model, sensitive=["sex"]), lawful_inputs=("sex",))
+    ctx = make_context(frame, model, sensitive=["sex"])
+    ctx.model_card = {"lawful_inputs": ["sex"]}  # declared in the model card instead
+    with pytest.raises(NotApplicable, match="meant to change decisions"):
+        measure("robustness.counterfactual_flip", ctx)
+
+
 def test_counterfactual_values_of_a_numeric_attribute_are_capped(logistic):
     frame, model = logistic
     ctx = make_context(frame.assign(x1=frame["x1"].round(2)), model, sensitive=["x1"])

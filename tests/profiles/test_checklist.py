@@ -69,7 +69,7 @@ def test_answers_become_verdicts_and_evidence_is_hashed(tmp_path, predictions_fr
     _answer(
         path,
         **{
-            "independent-assessment": _yes(evidence=["audit.pdf", "https://example.org/summary"]),
+            "ll144-independent-auditor": _yes(evidence=["audit.pdf", "https://example.org/summary"]),
             "bias-audit-recency": {**_yes(), "answer": "no", "justification": "audit is 14 months old"},
             "bias-audit-publication": {**_yes(), "answer": "partial"},
             "candidate-notice": {**_yes(), "answer": "not_applicable", "justification": "no NYC candidates"},
@@ -86,7 +86,7 @@ def test_answers_become_verdicts_and_evidence_is_hashed(tmp_path, predictions_fr
     assert [e.ref for e in answer.evidence] == ["audit.pdf", "https://example.org/summary"]
     assert answer.evidence[0].sha256 and answer.evidence[1].sha256 is None
     inputs = {i.role: i for i in result.evidence.manifest.inputs}
-    assert inputs["evidence:independent-assessment"].sha256 == answer.evidence[0].sha256
+    assert inputs["evidence:ll144-independent-auditor"].sha256 == answer.evidence[0].sha256
     assert result.evidence.outcome == "non_conformant"  # audit-recency is critical and failed
 
 
@@ -94,9 +94,9 @@ def test_unanswered_yaml_booleans_and_dates(tmp_path, predictions_frame):
     path = tmp_path / "a.yaml"
     api.write_checklist(["nyc-ll144"], path)
     text = path.read_text().replace(
-        "  independent-assessment:\n    answer: null\n    justification: null\n    evidence: []\n"
+        "  ll144-independent-auditor:\n    answer: null\n    justification: null\n    evidence: []\n"
         "    answered_by: null\n    answered_at: null\n",
-        "  independent-assessment:\n    answer: yes\n    answered_by: Jo\n    answered_at: 2026-02-01\n",
+        "  ll144-independent-auditor:\n    answer: yes\n    answered_by: Jo\n    answered_at: 2026-02-01\n",
     )
     path.write_text(text)
     result = _audit(predictions_frame, path)
@@ -107,7 +107,7 @@ def test_unanswered_yaml_booleans_and_dates(tmp_path, predictions_frame):
 @pytest.mark.parametrize(
     ("answers", "error"),
     [
-        ({"independent-assesment": _yes()}, "unknown question 'independent-assesment' (did you mean 'independent-assessment'?)"),
+        ({"ll144-independent-audtor": _yes()}, "unknown question 'll144-independent-audtor' (did you mean 'll144-independent-auditor'?)"),
         ({"candidate-notice": {**_yes(), "answer": "not_applicable"}}, "not_applicable needs a justification"),
         ({"candidate-notice": {"answer": "yes"}}, "an answer needs answered_by and answered_at"),
         ({"candidate-notice": {**_yes(), "answer": "maybe"}}, "answers.candidate-notice.answer: Input should be"),

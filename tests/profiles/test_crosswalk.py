@@ -7,12 +7,14 @@ import importlib.util
 import io
 import json
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from conformance import api
 from conformance.profiles.crosswalk import clause_outcome
 from conformance.profiles.loader import shipped_profiles
+from conformance.profiles.schema import AnnexIIIUseCase
 
 _spec = importlib.util.spec_from_file_location("golden", Path(__file__).with_name("golden.py"))
 golden = importlib.util.module_from_spec(_spec)
@@ -27,9 +29,10 @@ Which evidence serves which clause of each framework: a row is one check (comput
 its parameters) or one process question (answered once); a cell lists the clauses of that
 framework it serves. Generated from the plan, never maintained by hand:
 
-    conformance crosswalk --format md --profile ID [--profile ID …]
+    conformance crosswalk --format md --profile ID [--profile ID …] [--annex-iii USE_CASE …]
 
-The test `tests/profiles/test_crosswalk.py` fails when this page is out of date; regenerate it
+The EU AI Act column below includes the requirements of every Annex III use case; select yours
+with `--annex-iii` (e.g. `--annex-iii employment`) to see only what applies to it. The test `tests/profiles/test_crosswalk.py` fails when this page is out of date; regenerate it
 with `UPDATE_GOLDEN=1 pytest tests/profiles/test_crosswalk.py`.
 
 """
@@ -41,7 +44,8 @@ def test_crosswalk_golden(fmt):
 
 
 def test_docs_crosswalk_page_is_generated():
-    golden.assert_golden(ROOT / "docs" / "crosswalk.md", DOCS_HEADER + api.crosswalk_text(DOCS_PROFILES, "md"))
+    every_use_case = api.annex_iii_sets(DOCS_PROFILES, list(get_args(AnnexIIIUseCase)))
+    golden.assert_golden(ROOT / "docs" / "crosswalk.md", DOCS_HEADER + api.crosswalk_text(DOCS_PROFILES, "md", every_use_case))
 
 
 def test_crosswalk_is_the_plan():
@@ -53,7 +57,7 @@ def test_crosswalk_is_the_plan():
     cited = sum(len(r.serves) for r in walk.rows)
     assert cited == len(plan.cited) + len(plan.asked)
     shared = next(r for r in walk.rows if r.evidence == "fairness.demographic_parity")
-    assert shared.clauses_of("eu-ai-act-high-risk") == ["Art. 10(2)(f)–(g)"]
+    assert shared.clauses_of("eu-ai-act-high-risk") == ["Annex IV, point 2(g); Art. 9(2)(a), 9(8)"]
     assert shared.clauses_of("nist-ai-rmf") == ["MEASURE 2.11"]
 
 
@@ -65,12 +69,21 @@ def test_crosswalk_csv_and_json_agree():
 
 
 def test_crosswalk_cli(cli):
-    ran = cli("crosswalk", "--profile", "eeoc-four-fifths", "--profile", "nyc-ll144")
+    ran = cli("crosswalk", "--profile", "eeoc-four-fifths", "--profile", "nyc-ll144", "--format", "csv")
     assert ran.code == 0 and "fairness.demographic_parity" in ran.out
     ran = cli("crosswalk", "--profile", "eeoc-four-fifths", "--format", "markdown")
     assert ran.code == 2 and ran.err.strip() == "error: unknown crosswalk format 'markdown' (valid names: csv, json, md, table)"
     ran = cli("crosswalk", "--profile", "eeoc-4-fifths")
     assert ran.code == 2 and "did you mean 'eeoc-four-fifths'?" in ran.err
+
+
+def test_crosswalk_includes_the_annex_iii_use_cases_selected(cli):
+    plain = api.crosswalk_text(["eu-ai-act-high-risk"], "csv")
+    ran = cli("crosswalk", "--profile", "eu-ai-act-high-risk", "--annex-iii", "employment", "--format", "csv")
+    assert ran.code == 0 and "annex-iii-4-impact-ratio" in ran.out and "annex-iii-4-impact-ratio" not in plain
+    assert "Art. 27(1)(a)–(f), 27(3) (deployer duty)" in ran.out
+    ran = cli("crosswalk", "--profile", "nist-ai-rmf", "--annex-iii", "employment")
+    assert ran.code == 2 and "add --profile eu-ai-act-high-risk" in ran.err
 
 
 @pytest.mark.parametrize(

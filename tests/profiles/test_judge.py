@@ -68,9 +68,10 @@ def test_check_status_carries_through():
     assert errored.verdict == "error" and "ValueError: x" in errored.reason
 
 
-def _r(verdict, severity="major"):
+def _r(verdict, severity="major", origin="regulation"):
     base = judge("p", _req(min=0.8), _outcome(_m(0.9)), "")
-    return base.model_copy(update={"verdict": verdict, "severity": severity})
+    return base.model_copy(update={"verdict": verdict, "severity": severity,
+                                   "threshold": base.threshold.model_copy(update={"origin": origin})})
 
 
 @pytest.mark.parametrize(
@@ -88,6 +89,25 @@ def _r(verdict, severity="major"):
 )
 def test_overall_outcome(verdicts, outcome):
     assert overall_outcome([_r(v, s) for v, s in verdicts]) == outcome
+
+
+@pytest.mark.parametrize("origin", ["regulation", "standard", "provider-declared"])
+def test_a_binding_threshold_failed_is_non_conformant(origin):
+    assert overall_outcome([_r("fail", "major", origin)]) == "non_conformant"
+
+
+def test_a_tool_default_failed_is_an_observation_unless_the_defaults_are_adopted():
+    results = [_r("pass"), _r("fail", "critical", "tool-default")]
+    assert overall_outcome(results) == "conformant_with_observations"
+    assert overall_outcome(results, adopt_defaults=True) == "non_conformant"
+    # missing evidence still makes the outcome incomplete
+    assert overall_outcome([*results, _r("pending")]) == "incomplete"
+
+
+def test_a_process_answer_no_is_binding():
+    base = _r("fail")
+    checklist = base.model_copy(update={"kind": "checklist", "threshold": None, "check": None, "metric": None})
+    assert overall_outcome([checklist]) == "non_conformant"
 
 
 def _declared_req(tolerance=0.0):

@@ -36,7 +36,7 @@ def _audit(frame, profiles, **kw):
 def test_overrides_and_waivers_apply_and_are_recorded(tmp_path, predictions_frame):
     (tmp_path / "policy.yaml").write_text(POLICY)
     loaded = load_profile(str(tmp_path / "policy.yaml"))
-    assert [r.id for r in loaded.requirements] == ["four-fifths"]
+    assert [r.id for r in loaded.requirements] == ["four-fifths", "scope", "bottom-line", "less-discriminatory-alternatives"]
     req = loaded.requirements[0]
     assert (req.threshold.min, req.threshold.origin, req.severity) == (0.9, "provider-declared", "critical")
     assert req.params == {"min_group_size": 50}
@@ -52,7 +52,7 @@ def test_overrides_and_waivers_apply_and_are_recorded(tmp_path, predictions_fram
     assert all(o.source == "profile:my-policy" and o.profile == "my-policy" for o in ev.overrides)
     assert [(w.requirement, w.approved_by) for w in ev.waivers] == [("four-fifths-significance", "Head of HR")]
     assert ev.waivers[0].clause == "29 CFR 1607.4(D)"
-    assert [r.id for r in ev.requirements] == ["four-fifths"]
+    assert [r.id for r in ev.requirements] == ["four-fifths", "scope", "bottom-line", "less-discriminatory-alternatives"]
     assert ev.checks[0].params["min_group_size"] == 50
 
 
