@@ -96,8 +96,8 @@ CASES = [
     ("duplicate Parquet columns", _with(PRED, data="dup.parquet"), "error: --data dup.parquet: column 'y' appears 2 times (give every column its own name)"),
     ("target as sensitive", _with(PRED, sensitive="y"), "error: --sensitive y: is the target column (a sensitive attribute must be another column than --target)"),
     ("model with predictions", [*PRED, "--model", "m.skops"], "error: --model and --predictions cannot be used together (give --model to compute predictions, or --predictions to read them from the data)"),
-    ("NaN threshold", _with(PRED, profile="nan.yaml"), "error: profile nan.yaml:25: requirements.0.threshold.min: Input should be a finite number"),
-    ("inf threshold", _with(PRED, profile="inf.yaml"), "error: profile inf.yaml:25: requirements.0.threshold.min: Input should be a finite number"),
+    ("NaN threshold", _with(PRED, profile="nan.yaml"), "error: profile nan.yaml:{nan_line}: requirements.0.threshold.min: Input should be a finite number"),
+    ("inf threshold", _with(PRED, profile="inf.yaml"), "error: profile inf.yaml:{nan_line}: requirements.0.threshold.min: Input should be a finite number"),
     ("negative seed", [*PRED, "--seed", "-1"], "error: --seed -1: it should be greater than or equal to 0"),
     ("empty format", _with(PRED, format=""), "error: --format '': names no report format (give one or more of: json, md, html, pdf, junit)"),
     ("unknown format", _with(PRED, format="json,docx"), "error: --format json,docx: 'docx' is not a report format (give one or more of: json, md, html, pdf, junit)"),
@@ -143,7 +143,9 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(cli, in_files, case,
         ratio = str(info.file_size // info.compress_size)
     margins = pd.read_csv(in_files / "margins.csv").score
     facts = {"f": in_files, "ratio": ratio, "size": (in_files / "big-answers.yaml").stat().st_size,
-             "outside": int(((margins < 0) | (margins > 1)).sum()), "low": margins.min(), "high": margins.max()}
+             "outside": int(((margins < 0) | (margins > 1)).sum()), "low": margins.min(), "high": margins.max(),
+             "nan_line": (in_files / "nan.yaml").read_text().splitlines().index(
+                 next(line for line in (in_files / "nan.yaml").read_text().splitlines() if "min: .nan" in line)) + 1}
     assert ran.code == 2, ran.err
     assert ran.err == expected.format(**facts) + "\n"
     assert sorted(p.name for p in in_files.iterdir()) == before  # no report folder, no key, no card
