@@ -184,6 +184,11 @@ def rerun_arguments(command: list[str], trust_model: bool = False, trust_types: 
             f"the report's command cannot be re-run: {' '.join(command) or 'none recorded'}",
             "only reports written by `conformance run` or `conformance demo` can be re-run",
         )
+    if any(arg == "--config" or arg.startswith("--config=") for arg in command[2:]):
+        raise InputError(
+            "the report's command reads a run file (--config), which a re-run does not: it could grant trust",
+            "a report written by `conformance run` records every option on its command line",
+        )
     args, skip = [], False
     for arg in command[2:]:
         if skip:

@@ -25,6 +25,11 @@ def test_recorded_trust_is_dropped_and_only_the_verifiers_is_passed():
     assert rerun_arguments(command) == ["--model", "m.pkl", "--data", "d.csv", "--seed", "0"]
     assert recorded_trust(command) == ["--trust-model", "--trust-type os.system", "--trust-type posix.system", "--trust-model"]
     assert rerun_arguments(command, True, ["a.B"])[-3:] == ["--trust-model", "--trust-type", "a.B"]
+    from conformance.errors import InputError
+
+    for config in (["--config", "run.yaml"], ["--config=run.yaml"]):  # a run file could say trust_model: true
+        with pytest.raises(InputError, match="reads a run file"):
+            rerun_arguments(["conformance", "run", *config, "--seed", "0"])
     checked = Verification("r")
     note_trust(command, False, [], checked)
     assert checked.findings[0].message.startswith("the re-run does not inherit the report's trust (--trust-model --trust-type os.system")
