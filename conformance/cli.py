@@ -351,6 +351,12 @@ def render(
         sys.stdout.write(f"wrote {path}\n")
 
 
+def _one_line(text: str) -> str:
+    """A message on one line whatever it quotes: control characters (a newline in a name read from a
+    hostile file) are shown escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors print one line and exit 2; bugs exit 3 (traceback with --debug)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -361,7 +367,7 @@ def main(argv: list[str] | None = None) -> None:
     except ConformanceError as exc:
         if debug:
             traceback.print_exc()
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"error: {_one_line(str(exc))}\n")
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: say so in one line unless asked for the traceback
         if debug:

@@ -165,8 +165,10 @@ def load_onnx(path: Path, trusted: list[str], trust_all: bool) -> Predictor:
 
 
 def _shown(names: list[str] | tuple[str, ...], limit: int = 8) -> str:
+    from conformance.paths import shown
+
     pseudo = {"?.?": "an import the scan could not resolve", "?.call": "a call of an object the file builds"}
-    names = [pseudo.get(n, n) for n in names]
+    names = [pseudo.get(n, shown(n)) for n in names]
     return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
@@ -199,7 +201,9 @@ def load_pickled(path: Path, trusted: list[str], trust_all: bool) -> Predictor:
             "do not load this file; save the model with skops.io.dump, or as a plain scikit-learn pickle",
         )
     if checked.refused:
-        flags = " ".join(f"--trust-type {name}" for name in checked.refused)
+        from conformance.paths import shown
+
+        flags = " ".join(f"--trust-type {shown(name)}" for name in checked.refused[:8])
         raise ModelError(
             f"{path} imports names outside the allow-list, refused even with --trust-model: {_shown(checked.refused)}",
             f"inspect them; if you trust them, pass {flags}",

@@ -7,6 +7,8 @@ refuse). A control run with the standard library shows each payload is real.
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 from conformance.errors import ModelError
@@ -94,7 +96,9 @@ def test_every_allowed_name_is_a_class_or_a_known_reconstructor():
     for name in sorted(pickle_scan.ALLOWED_GLOBALS):
         module, _, attr = name.rpartition(".")
         try:
-            obj = getattr(importlib.import_module(module), attr)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # numpy.core.* under numpy 2
+                obj = getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError):
             continue  # a name of another version of the library
         assert isinstance(obj, type) or name in reconstructors or "._reconstruct" in name or name.endswith(
@@ -107,3 +111,12 @@ def test_the_allow_list_covers_every_scikit_learn_estimator():
 
     missing = sorted({f"{c.__module__}.{c.__qualname__}" for _, c in all_estimators()} - pickle_scan.ALLOWED_GLOBALS)
     assert not missing, f"add to conformance/io/allowed_globals.py: {missing}"
+
+
+def test_a_name_with_a_newline_is_shown_on_one_line(cli, tmp_path):
+    path = payloads.as_file(tmp_path, "newline", payloads.PROTO4 + payloads.sglob("os\nx", "system\ny") + payloads.STOP)
+    data = tmp_path / "d.csv"
+    data.write_text("y,sex\n0,f\n1,m\n")
+    ran = cli("run", "--model", path, "--trust-model", "--data", data, "--target", "y", "--profile", "eeoc-four-fifths",
+              "--output", tmp_path / "out")
+    assert ran.code == 2 and ran.err.count("\n") == 1 and "os\\nx.system\\ny" in ran.err
