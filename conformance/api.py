@@ -77,6 +77,17 @@ __all__ = [
     "verify_report",
     "diff_reports",
     "render_report",
+    "bundle_report",
+    "verify_bundle",
+    "rejudge_bundle",
+    "load_trust",
+    "export_oscal",
+    "export_oscal_catalog",
+    "bundle_crosswalk",
+    "registry_serve",
+    "registry_token",
+    "registry_submit",
+    "registry_status",
 ]
 
 
@@ -749,10 +760,12 @@ def verify_report(
     report: Path,
     public_key: Path | None = None,
     rerun: bool = False,
+    trust: Path | None = None,
     trust_model: bool = False,
     trust_types: Sequence[str] = (),
 ) -> Any:
     """Check a report's integrity and signature; with ``rerun``, check its inputs' hashes and re-run it.
+    A bundle (``NAME.bundle``) is checked by :func:`verify_bundle`.
 
     The re-run trusts the model only as far as ``trust_model``/``trust_types`` (the verifier's own
     flags) say, whatever the report's command recorded. Returns a ``Verification`` (``.ok``,
@@ -760,10 +773,21 @@ def verify_report(
     """
     from conformance.evidence import verify
 
-    result = load_report(report)
+    if is_bundle(report):
+        if public_key is not None:
+            from conformance.errors import ConfigError
+
+            raise ConfigError("--public-key applies to a report.json", "check a bundle's signer with --trust TRUST.yaml")
+        return verify_bundle(report, trust, rerun).verification
+    if trust is not None:
+        from conformance.errors import ConfigError
+
+        raise ConfigError("--trust applies to a bundle", "check a report.json's signer with --public-key SIGNER.pub")
+
+    result, stored = verify.load_stored(report)
     checked = verify.Verification(str(report))
-    verify.verify_layout(report, result, checked)
-    verify.verify_integrity(result, checked, public_key, rerun)
+    verify.verify_layout(report, result, checked, stored)
+    verify.verify_integrity(result, checked, public_key, rerun, stored)
     if rerun:
         args = rerun_arguments(result, trust_model, trust_types)
         verify.note_trust(list(result.evidence.manifest.command), trust_model, trust_types, checked)
@@ -788,3 +812,202 @@ def render_report(report: Path, formats: list[Format], output: Path | None = Non
     result = load_report(report)
     return save_reports(result, folder, formats, lang)
 
+
+
+# --- evidence bundles, re-judging, exchange formats -------------------------------------------------
+
+
+def is_bundle(path: Path) -> bool:
+    """A bundle file: a zip (``conformance bundle`` writes one), whatever its name."""
+    import zipfile
+
+    return Path(path).is_file() and zipfile.is_zipfile(path)
+
+
+def bundle_report(report_dir: Path, output: Path, include_inputs: bool = False, sign_key: Path | None = None) -> Any:
+    """Pack a report folder into a signed evidence bundle (see ``conformance.evidence.bundle``)."""
+    from conformance.evidence.bundle import build_bundle
+
+    return build_bundle(report_dir, output, include_inputs, sign_key)
+
+
+def load_trust(path: Path | None) -> Any:
+    """A trust list of certification bodies (``conformance.evidence.trust``), or None."""
+    from conformance.evidence.trust import load_trust_list
+
+    return None if path is None else load_trust_list(path)
+
+
+def verify_bundle(bundle: Path, trust: Path | Any = None, rerun: bool = False) -> Any:
+    """Integrity, DSSE signature, signer in the trust list, and with ``rerun`` the audit re-run from
+    the bundled inputs. Returns a ``BundleCheck`` (``.ok``, ``.verification.findings``)."""
+    from conformance.evidence.bundle_verify import verify_bundle as check
+
+    trusted = load_trust(trust) if isinstance(trust, (str, Path)) else trust
+    return check(bundle, trusted, rerun)
+
+
+def rejudge_bundle(bundle: Path, profile_refs: Sequence[str], sets: Sequence[str] = (), trust: Path | None = None) -> AuditResult:
+    """Judge a bundle's recorded measurements under other profiles (or ``--set`` thresholds), without
+    model or data. The bundle must verify first; a requirement whose check (with its parameters)
+    was not measured is ``pending``. The result names whose evidence it rests on."""
+    from conformance.errors import InputError
+    from conformance.evidence.signing import stored_evidence_sha256
+    from conformance.profiles.rejudge import rejudge
+    from conformance.result import RejudgedFrom
+
+    checked = verify_bundle(bundle, trust)
+    if not checked.ok:
+        failed = next(f.message for f in checked.verification.findings if not f.ok)
+        raise InputError(f"{bundle} does not verify: {failed}", "re-judge only evidence that verifies (conformance verify)")
+    original = checked.result
+    started = time.perf_counter()
+    plan = plan_for(profile_refs, sets)
+    ev = original.evidence
+    requirements, summaries = rejudge(plan, ev.checks, ev.requirements, dict(ev.subject.declared))
+    overrides, waivers = customisations(plan)
+    used = {r.check_key for r in requirements if r.check_key}
+    body = checked.body
+    evidence = Evidence(
+        subject=ev.subject,
+        profiles=summaries,
+        checks=[c for c in ev.checks if c.key in used],
+        requirements=requirements,
+        outcome=overall_outcome(requirements),
+        manifest=build_manifest(__version__, ev.manifest.seed, ["conformance", "rejudge", str(bundle), *(
+            a for ref in profile_refs for a in ("--profile", ref)), *(a for s_ in sets for a in ("--set", s_))],
+            [hash_input("bundle", Path(bundle)), *(hash_input(f"profile:{p.profile.id}", p.path) for p in plan.profiles)]),
+        overrides=overrides,
+        waivers=waivers,
+        rejudged_from=RejudgedFrom(
+            bundle_sha256=checked.digest, evidence_sha256=stored_evidence_sha256(checked.stored),
+            signer_fingerprint=checked.signer, signer_name=body.name if body else None,
+            signer_jurisdiction=body.jurisdiction if body else None,
+            original_profiles=[p.id for p in ev.profiles], original_outcome=ev.outcome,
+        ),
+    )
+    run = RunInfo(started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  duration_seconds=round(time.perf_counter() - started, 3))
+    return AuditResult(evidence=evidence, run=run)
+
+
+def _report_or_bundle(path: Path) -> tuple[AuditResult, str]:
+    """A report (or a bundle's report) with its evidence hash as stored."""
+    from conformance.evidence.signing import stored_evidence_sha256
+
+    if is_bundle(path):
+        from conformance.evidence.bundle import open_bundle
+
+        opened = open_bundle(path)
+        try:
+            result, stored, _ = opened.report()
+        finally:
+            opened.close()
+        return result, stored_evidence_sha256(stored)
+    from conformance.evidence.verify import load_stored
+
+    result, stored = load_stored(path)
+    return result, stored_evidence_sha256(stored)
+
+
+def export_oscal(report: Path | None) -> str:
+    """A report (or a bundle's report) as OSCAL assessment-results JSON (needs the ``oscal`` extra)."""
+    from conformance.errors import ConfigError
+    from conformance.evidence.oscal import assessment_results
+
+    if report is None:
+        raise ConfigError("--format oscal exports a report", "give the report.json (or a bundle) to export")
+    result, evidence_hash = _report_or_bundle(report)
+    return assessment_results(result, evidence_hash)
+
+
+def export_oscal_catalog(profile_ref: str | None) -> str:
+    """A profile's requirements (after extends) as an OSCAL catalog of controls (needs the ``oscal`` extra)."""
+    from conformance.errors import ConfigError
+    from conformance.evidence.oscal import catalog
+    from conformance.profiles.schema import ChecklistItem
+
+    if not profile_ref:
+        raise ConfigError("--format oscal-catalog exports a profile", "give --profile ID (conformance profiles list)")
+    loaded = load_profile(profile_ref)
+    plan = plan_for([profile_ref])
+    p = loaded.profile
+    requirements = []
+    for r in loaded.requirements:
+        entry = {"id": r.id, "clause": r.clause, "title": r.title, "principle": r.principle, "severity": r.severity}
+        if isinstance(r, ChecklistItem):
+            entry |= {"question": r.question, "question_text": plan.questions[r.question].text}
+        else:
+            entry |= {"check": r.check, "metric": r.metric,
+                      "threshold": {"min": r.threshold.min, "max": r.threshold.max, "origin": r.threshold.origin}}
+        requirements.append(entry)
+    return catalog({"id": p.id, "title": p.title, "version": p.version, "source": p.source.citation}, requirements)
+
+
+def write_text_atomically(path: Path, text: str) -> Path:
+    """Write a text file through a temporary file and a rename: never half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def bundle_crosswalk(bundle: Path, profile_refs: Sequence[str], trust: Path | None = None) -> list[dict]:
+    """Which clauses of which frameworks a bundle's evidence already covers: one row per clause of
+    each profile, with its status when re-judged from the bundle (satisfied, failed, open,
+    not_applicable) and whether the bundle holds evidence for every requirement citing it."""
+    from conformance.profiles.rejudge import NOT_MEASURED
+
+    result = rejudge_bundle(bundle, profile_refs, (), trust)
+    unmeasured = NOT_MEASURED.split("{", 1)[0]
+    rows = []
+    for summary in result.evidence.profiles:
+        mine = {r.id: r for r in result.evidence.requirements if r.profile == summary.id}
+        for clause in summary.clauses:
+            missing = [rid for rid in clause.requirements if mine[rid].reason.startswith(unmeasured)
+                       or (mine[rid].kind == "checklist" and mine[rid].answer is None)]
+            rows.append({"profile": summary.id, "clause": clause.clause, "status": clause.status,
+                         "covered": not missing, "requirements": clause.requirements, "without_evidence": missing})
+    return rows
+
+
+# --- the certificate registry ------------------------------------------------------------------------
+
+
+def registry_serve(database: str, trust: Path, host: str = "127.0.0.1", port: int = 8765,
+                   announce: Callable[[], None] | None = None) -> None:
+    """Migrate the database and serve the registry (blocks until stopped); ``announce`` runs once it is ready to serve."""
+    from conformance.registry.serve import serve
+
+    serve(database, trust, host, port, announce)
+
+
+def registry_token(database: str, trust: Path, body: str) -> str:
+    """A new API token for a body of the trust list (printed once; only its hash is stored)."""
+    from conformance.errors import ConfigError
+    from conformance.registry.serve import open_registry
+    from conformance.registry.service import Refused
+
+    registry = open_registry(database, trust)
+    try:
+        return registry.issue_token(body)
+    except Refused as exc:
+        raise ConfigError(exc.reason, "the name must be a body's name in the trust list") from exc
+    finally:
+        registry.close()
+
+
+def registry_submit(bundle: Path, url: str, token: str) -> dict:
+    """Submit a bundle to a registry; returns the certificate (JSON)."""
+    from conformance.registry.client import submit
+
+    return submit(bundle, url, token)
+
+
+def registry_status(certificate: str, status: str, reason: str, url: str, token: str) -> dict:
+    """Suspend, reinstate or revoke a certificate (the issuing body's token)."""
+    from conformance.registry.client import change_status
+
+    return change_status(certificate, status, reason, url, token)

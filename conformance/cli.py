@@ -114,7 +114,7 @@ def demo(
     from conformance.report.i18n import Words
 
     command = " ".join(api.run_command(config)[:-2])  # the demo's own audit, minus the seed
-    out.print(Words(lang.value)("text.try_your_own", command=command), style="dim", markup=False, highlight=False)
+    out.print(Words(lang.value)("text.try_your_own", command=command), style="dim", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -249,10 +249,15 @@ def crosswalk(
     profile: Annotated[list[str], typer.Option("--profile", help="Profile id or YAML path (repeatable).")],
     format: Annotated[str, typer.Option("--format", help="table, md, csv or json.")] = "table",
     annex_iii: Annotated[Optional[list[str]], typer.Option("--annex-iii", help="EU AI Act Annex III use case(s) to include, e.g. employment (repeatable).")] = None,
+    bundle: Annotated[Optional[Path], typer.Option("--bundle", help="A bundle: which clauses its evidence already covers.")] = None,
+    trust: Annotated[Optional[Path], typer.Option("--trust", help="Trust list (YAML) the bundle's signer must be in.")] = None,
 ) -> None:
     """Which checks and checklist questions serve which clauses of each framework."""
     from conformance import api
 
+    if bundle is not None:
+        _bundle_crosswalk(api.bundle_crosswalk(bundle, profile, trust), format)
+        return
     sets = api.annex_iii_sets(profile, annex_iii or [])
     if format != "table":
         sys.stdout.write(api.crosswalk_text(profile, format, sets))
@@ -266,6 +271,24 @@ def crosswalk(
         name = row.evidence if row.kind == "automated" else f"{row.evidence}\n[dim]{row.title}[/]"
         table.add_row(name, *("\n".join(row.clauses_of(p)) or "—" for p in walk.profiles))
     out.print(table)
+
+
+def _bundle_crosswalk(rows: list[dict], format: str) -> None:
+    """Print the clauses a bundle covers (a thin view of ``api.bundle_crosswalk``)."""
+    import json
+
+    if format == "json":
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return
+    from rich.table import Table
+
+    table = Table("profile", "clause", "status", "covered by the bundle", "without evidence")
+    for row in rows:
+        table.add_row(row["profile"], row["clause"], row["status"], "yes" if row["covered"] else "no",
+                      ", ".join(row["without_evidence"]) or "—")
+    out.print(table)
+    covered = sum(r["covered"] for r in rows)
+    out.print(f"{covered} of {len(rows)} clauses covered by the bundle's evidence")
 
 
 @card_app.command("init")
@@ -302,9 +325,10 @@ def keys_generate(
 
 @app.command()
 def verify(
-    report: Annotated[Path, typer.Argument(help="The report.json to verify.")],
+    report: Annotated[Path, typer.Argument(help="The report.json or NAME.bundle to verify.")],
     public_key: Annotated[Optional[Path], typer.Option("--public-key", help="The signer's public key: the report must be signed by it.")] = None,
     rerun: Annotated[bool, typer.Option("--rerun", help="Check the inputs' SHA-256, re-run the audit and compare the evidence.")] = False,
+    trust: Annotated[Optional[Path], typer.Option("--trust", help="Trust list (YAML) of certification bodies: a bundle's signer must be in it.")] = None,
     trust_model: Annotated[bool, typer.Option("--trust-model", help="With --rerun: trust the model (never taken from the report).")] = False,
     trust_type: Annotated[Optional[list[str]], typer.Option("--trust-type", help="With --rerun: a type or import in the model you trust (repeatable; never taken from the report).")] = None,
 ) -> None:
@@ -315,7 +339,7 @@ def verify(
     """
     from conformance import api
 
-    checked = api.verify_report(report, public_key, rerun, trust_model, trust_type or [])
+    checked = api.verify_report(report, public_key, rerun, trust, trust_model, trust_type or [])
     for finding in checked.findings:
         sys.stdout.write(("ok    " if finding.ok else "FAIL  ") + finding.message + "\n")
     sys.stdout.write(f"{report}: " + ("verified" if checked.ok else "NOT verified") + "\n")
@@ -349,6 +373,140 @@ def render(
 
     for path in api.render_report(report, api.parse_formats(format), output, lang.value):
         sys.stdout.write(f"wrote {path}\n")
+
+
+# --- evidence bundles: pack, re-judge, export --------------------------------------------------------
+
+
+@app.command()
+def bundle(
+    report_dir: Annotated[Path, typer.Argument(help="The --output folder of a run (holding report.json).")],
+    output: Annotated[Path, typer.Option("--output", help="The bundle file to write, e.g. audit.bundle.")],
+    include_inputs: Annotated[bool, typer.Option("--include-inputs", help="Also pack the model and data files (for verify --rerun).")] = False,
+    sign_key: Annotated[Optional[Path], typer.Option("--sign-key", help="Ed25519 private key: sign the bundle as an in-toto statement (DSSE).")] = None,
+) -> None:
+    """Pack a report with its profiles, checklist evidence, model card and journal into a signed bundle."""
+    from conformance import api
+
+    built = api.bundle_report(report_dir, output, include_inputs, sign_key)
+    signed = f"signed by key {built.signed_by}" if built.signed_by else "UNSIGNED (pass --sign-key to sign it)"
+    sys.stdout.write(f"wrote {built.path}: {len(built.members)} files, {signed}\nbundle digest {built.digest}\n")
+
+
+@app.command()
+def rejudge(
+    bundle: Annotated[Path, typer.Argument(help="A bundle (from `conformance bundle`).")],
+    profile: Annotated[list[str], typer.Option("--profile", help="Profile id or YAML path to judge under (repeatable).")],
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override [PROFILE/]REQUIREMENT.FIELD=VALUE (repeatable).")] = None,
+    trust: Annotated[Optional[Path], typer.Option("--trust", help="Trust list (YAML): the bundle's signer must be in it.")] = None,
+    output: Annotated[Path, typer.Option("--output", help="Folder for the re-judged reports.")] = Path("reports/rejudged"),
+    format: Annotated[str, typer.Option("--format", help="Report formats, comma-separated: json,md,html,pdf,junit.")] = "json",
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the summary and the reports.")] = Lang.en,
+) -> None:
+    """Judge a bundle's measurements under another profile or thresholds, without model or data.
+
+    A requirement whose check was not measured is pending, never a pass. Exit 1 when a major or
+    critical requirement fails.
+    """
+    from conformance import api
+
+    result = api.rejudge_bundle(bundle, profile, set_ or [], trust)
+    _show(result, output, api.parse_formats(format), lang.value)
+    from conformance.report.i18n import Words
+
+    origin = result.evidence.rejudged_from
+    who = origin.signer_name or origin.signer_fingerprint
+    out.print(Words(lang.value)("text.rejudged_from", signer=who, bundle=origin.bundle_sha256), markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(api.exit_code(result, Severity.major))
+
+
+class ExportFormat(str, Enum):
+    oscal = "oscal"
+    oscal_catalog = "oscal-catalog"
+
+
+@app.command()
+def export(
+    report: Annotated[Optional[Path], typer.Argument(help="A report.json or bundle (for --format oscal).")] = None,
+    format: Annotated[ExportFormat, typer.Option("--format", help="oscal: assessment results of a report; oscal-catalog: a profile's requirements as controls.")] = ExportFormat.oscal,
+    profile: Annotated[Optional[str], typer.Option("--profile", help="Profile id or YAML path (for --format oscal-catalog).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", help="File to write (default: standard output).")] = None,
+) -> None:
+    """Export in an exchange format: OSCAL assessment results, or a profile as an OSCAL catalog."""
+    from conformance import api
+
+    if format == ExportFormat.oscal:
+        text = api.export_oscal(report)
+    else:
+        text = api.export_oscal_catalog(profile)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        api.write_text_atomically(output, text)
+        sys.stdout.write(f"wrote {output}\n")
+
+
+# --- the certificate registry ------------------------------------------------------------------------
+
+registry_app = typer.Typer(help="The certificate registry: serve it, submit bundles, change a certificate's status.",
+                           no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+DATABASE_HELP = "Database: a SQLite file path, or postgresql://USER@HOST:PORT/DB."
+
+
+@registry_app.command("serve")
+def registry_serve(
+    trust: Annotated[Path, typer.Option("--trust", help="Trust list (YAML) of the bodies whose bundles are accepted.")],
+    database: Annotated[str, typer.Option("--database", help=DATABASE_HELP)] = "registry.sqlite",
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
+) -> None:
+    """Serve the registry (REST API and look-up pages); migrates the database first."""
+    from conformance import api
+
+    api.registry_serve(database, trust, host, port,
+                       announce=lambda: err.print(f"registry on http://{host}:{port} (database {database})", markup=False))
+
+
+@registry_app.command("token")
+def registry_token(
+    body: Annotated[str, typer.Argument(help="The body's name, as in the trust list.")],
+    trust: Annotated[Path, typer.Option("--trust", help="Trust list (YAML).")],
+    database: Annotated[str, typer.Option("--database", help=DATABASE_HELP)] = "registry.sqlite",
+) -> None:
+    """Create an API token for a body (shown once; the registry keeps only its SHA-256)."""
+    from conformance import api
+
+    sys.stdout.write(api.registry_token(database, trust, body) + "\n")
+
+
+@registry_app.command("submit")
+def registry_submit(
+    bundle: Annotated[Path, typer.Argument(help="A signed bundle (from `conformance bundle --sign-key`).")],
+    url: Annotated[str, typer.Option("--url", help="The registry, e.g. http://127.0.0.1:8765.")],
+    token: Annotated[str, typer.Option("--token", envvar="CONFORMANCE_REGISTRY_TOKEN", help="Your API token (or CONFORMANCE_REGISTRY_TOKEN).")],
+) -> None:
+    """Submit a bundle; prints the certificate id (the same id for the same bundle)."""
+    from conformance import api
+
+    cert = api.registry_submit(bundle, url, token)
+    note = " (recognised from another jurisdiction)" if cert.get("recognised") else ""
+    sys.stdout.write(f"certificate {cert['id']}: {cert['status']}{note}\n{url.rstrip('/')}/certificates/{cert['id']}\n")
+
+
+@registry_app.command("status")
+def registry_status(
+    certificate: Annotated[str, typer.Argument(help="The certificate id.")],
+    status: Annotated[str, typer.Argument(help="suspended, revoked (final) or valid (reinstate).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: kept in the certificate's history.")],
+    url: Annotated[str, typer.Option("--url", help="The registry.")],
+    token: Annotated[str, typer.Option("--token", envvar="CONFORMANCE_REGISTRY_TOKEN", help="The issuing body's API token.")],
+) -> None:
+    """Change a certificate's status; only the body that issued it may."""
+    from conformance import api
+
+    cert = api.registry_status(certificate, status, reason, url, token)
+    sys.stdout.write(f"certificate {cert['id']}: {cert['status']}\n")
 
 
 def _one_line(text: str) -> str:

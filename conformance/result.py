@@ -238,6 +238,18 @@ class Subject(_Frozen):
     declared: dict[str, float] = Field(default_factory=dict, description="Performance levels the provider declared.")
 
 
+class RejudgedFrom(_Frozen):
+    """Whose evidence a re-judged result rests on: measurements taken from a signed bundle."""
+
+    bundle_sha256: str = Field(description="The bundle digest (SHA-256 of its canonical DSSE envelope).")
+    evidence_sha256: str = Field(description="SHA-256 of the bundle report's evidence, as stored.")
+    signer_fingerprint: str | None = Field(description="The key whose DSSE signature held; None for an unsigned bundle.")
+    signer_name: str | None = Field(default=None, description="The trusted body holding that key, when a trust list named it.")
+    signer_jurisdiction: str | None = None
+    original_profiles: list[str] = Field(default_factory=list)
+    original_outcome: Outcome
+
+
 class Evidence(_Frozen):
     """The deterministic part of the result: what a signature covers."""
 
@@ -249,6 +261,8 @@ class Evidence(_Frozen):
     manifest: Manifest
     overrides: list[OverrideRecord] = Field(default_factory=list, description="Every value changed from a profile's own.")
     waivers: list[WaiverRecord] = Field(default_factory=list, description="Every requirement dropped, with its justification.")
+    rejudged_from: RejudgedFrom | None = Field(
+        default=None, description="Set when the verdicts were re-judged from a bundle's measurements, without model or data.")
     defaults_adopted: bool = Field(
         default=False,
         description="The user adopted the tool's default thresholds: their failures count against conformity too.",

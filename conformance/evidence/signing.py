@@ -6,6 +6,11 @@ signature's metadata (signer key, fingerprint, time of signing) — so no byte o
 content can change unnoticed. The signature also records the SHA-256 of the canonical
 evidence alone: the hash a certificate shows and a re-run reproduces.
 
+Verification hashes the report AS STORED: the canonical bytes of the JSON object read from the
+file, not of the result model re-dumped. A newer version that adds a field (with a default) to
+the result model would otherwise put that field into the bytes of an old report and break its
+signature; the stored object is exactly what was signed.
+
 Keys are PEM files: the private key PKCS#8 (unencrypted, written readable by its owner only,
 0600), the public key SubjectPublicKeyInfo. A key's fingerprint is the SHA-256 of its raw
 32 bytes, in hex.
@@ -14,7 +19,9 @@ Keys are PEM files: the private key PKCS#8 (unencrypted, written readable by its
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
+import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +41,24 @@ def signed_bytes(result: AuditResult) -> bytes:
     """The bytes a signature covers: the canonical result with the signature value left empty."""
     blank = None if result.signature is None else result.signature.model_copy(update={"signature": ""})
     return canonical_bytes(result.model_copy(update={"signature": blank}))
+
+
+def canonical_json(data: object) -> bytes:
+    """Canonical bytes of a JSON value: sorted keys, compact separators, UTF-8 (as ``canonical_bytes``)."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def stored_evidence_sha256(stored: dict) -> str:
+    """SHA-256 of the canonical bytes of the ``evidence`` object as stored in a report file."""
+    return hashlib.sha256(canonical_json(stored["evidence"])).hexdigest()
+
+
+def stored_signed_bytes(stored: dict) -> bytes:
+    """The bytes a stored report's signature covers: the stored object with the signature value left empty."""
+    blank = copy.deepcopy(stored)
+    if isinstance(blank.get("signature"), dict):
+        blank["signature"]["signature"] = ""
+    return canonical_json(blank)
 
 
 def _raw(public: Ed25519PublicKey) -> bytes:
@@ -119,11 +144,13 @@ def embedded_key(signature: Signature) -> Ed25519PublicKey | None:
         return None
 
 
-def signature_holds(result: AuditResult, public: Ed25519PublicKey) -> bool:
-    """True when the result's signature was made by ``public``'s key over the result's content."""
+def signature_holds(result: AuditResult, public: Ed25519PublicKey, stored: dict | None = None) -> bool:
+    """True when the result's signature was made by ``public``'s key over the result's content
+    (over ``stored``, the object read from the file, when given: see the module's docstring)."""
     assert result.signature is not None
+    content = stored_signed_bytes(stored) if stored is not None else signed_bytes(result)
     try:
-        public.verify(base64.b64decode(result.signature.signature, validate=True), signed_bytes(result))
+        public.verify(base64.b64decode(result.signature.signature, validate=True), content)
     except (InvalidSignature, ValueError):
         return False
     return True

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from conformance.errors import InputError
 from conformance.evidence.manifest import sha256_file
-from conformance.evidence.signing import embedded_key, fingerprint, load_public_key, signature_holds
+from conformance.evidence.signing import embedded_key, fingerprint, load_public_key, signature_holds, stored_evidence_sha256
 from conformance.result import AuditResult, InputFile, evidence_sha256
 
 # Options of `conformance run` that change where and how reports are written, not the evidence.
@@ -48,21 +48,22 @@ class Verification:
         self.findings.append(Finding(ok, message))
 
 
-def read_json(path: Path, hint: str) -> object:
-    """A user's JSON file, refusing nesting deeper than a report's before it can exhaust the stack."""
+def read_json(content: bytes, name: str) -> object:
+    """JSON bytes from a user, refusing nesting deeper than a report's before it can exhaust the stack."""
     from conformance.limits import MAX_JSON_DEPTH
 
+    deep = InputError(f"{name} is nested more than {MAX_JSON_DEPTH} levels deep", "a report never is: check the file")
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(content)
     except RecursionError as exc:
-        raise InputError(f"{path} is nested more than {MAX_JSON_DEPTH} levels deep", "a report never is: check the file") from exc
+        raise deep from exc
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} is not a JSON report: {exc}", hint) from exc
+        raise InputError(f"{name} is not a JSON report: {exc}", "give the report.json a run wrote (not .md or .html)") from exc
     level = [(data, 1)]
     while level:
         value, depth = level.pop()
         if depth > MAX_JSON_DEPTH:
-            raise InputError(f"{path} is nested more than {MAX_JSON_DEPTH} levels deep", "a report never is: check the file")
+            raise deep
         children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
         level.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return data
@@ -70,28 +71,48 @@ def read_json(path: Path, hint: str) -> object:
 
 def load_report(path: Path) -> AuditResult:
     """Read a JSON report; anything that is not one is bad input (exit 2), named in one line."""
+    return load_stored(path)[0]
+
+
+def load_stored(path: Path) -> tuple[AuditResult, dict]:
+    """A report file as the result model and as the JSON object stored (what its signature covers)."""
     from conformance.paths import require_input
 
     path = require_input(Path(path), "report", hint="give the report.json a run wrote")
-    data = read_json(path, "give the report.json a run wrote (not .md or .html)")
+    return parse_report(path.read_bytes(), str(path))
+
+
+def parse_report(content: bytes, name: str) -> tuple[AuditResult, dict]:
+    """Report bytes as (result model, stored JSON object); bad input (exit 2) names ``name``."""
+    data = read_json(content, name)
     if not isinstance(data, dict) or "evidence" not in data:
-        raise InputError(f"{path} is not a conformance report: it has no 'evidence'", "give the report.json a run wrote")
+        raise InputError(f"{name} is not a conformance report: it has no 'evidence'", "give the report.json a run wrote")
     try:
-        return AuditResult.model_validate(data)
+        return AuditResult.model_validate(data), data
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InputError(
-            f"{path} is not a valid conformance report: {where}: {first['msg']}",
+            f"{name} is not a valid conformance report: {where}: {first['msg']}",
             "it was changed by hand, or written by an incompatible version",
         ) from exc
 
 
-def verify_layout(path: Path, result: AuditResult, report: Verification) -> None:
+def verify_layout(path: Path, result: AuditResult, report: Verification, stored: dict | None = None,
+                  content: bytes | None = None) -> None:
     """The file must be byte-identical to its content written the way ``conformance run`` writes it
-    (the JSON renderer is the model's own serialisation), so even a changed space is caught."""
-    written = (result.model_dump_json(indent=2) + "\n").encode("utf-8")
-    actual = Path(path).read_bytes()
+    (the JSON renderer is the model's own serialisation), so even a changed space is caught.
+
+    With ``stored`` (the object read from the file) the layout is that object's, written the same
+    way: a field a newer version added to the result model is not expected in an older report.
+    """
+    if stored is not None:
+        import pydantic_core
+
+        written = pydantic_core.to_json(stored, indent=2) + b"\n"
+    else:
+        written = (result.model_dump_json(indent=2) + "\n").encode("utf-8")
+    actual = Path(path).read_bytes() if content is None else content
     if actual == written:
         report.add(True, "the file is byte-identical to its content as conformance writes it")
     else:
@@ -100,9 +121,12 @@ def verify_layout(path: Path, result: AuditResult, report: Verification) -> None
                           "(whitespace, key order or escapes changed)")
 
 
-def verify_integrity(result: AuditResult, report: Verification, public_key: Path | None = None, rerun: bool = False) -> None:
+def verify_integrity(result: AuditResult, report: Verification, public_key: Path | None = None, rerun: bool = False,
+                     stored: dict | None = None) -> None:
     """Evidence hash and signature; with ``public_key``, the signer must hold that key.
 
+    With ``stored`` (the JSON object read from the file) both are computed over it as stored, so
+    a report signed before a field was added to the result model still verifies.
     An unsigned report fails, unless it is re-run: then the re-run alone vouches for its evidence.
     """
     pinned = load_public_key(public_key) if public_key is not None else None
@@ -115,7 +139,7 @@ def verify_integrity(result: AuditResult, report: Verification, public_key: Path
         else:
             report.add(False, "the report is not signed: its integrity cannot be checked (sign runs with --sign-key, or use --rerun)")
         return
-    actual = evidence_sha256(result.evidence)
+    actual = stored_evidence_sha256(stored) if stored is not None else evidence_sha256(result.evidence)
     report.add(
         actual == signature.evidence_sha256,
         f"evidence hash {actual} matches the signed one" if actual == signature.evidence_sha256 else
@@ -128,7 +152,7 @@ def verify_integrity(result: AuditResult, report: Verification, public_key: Path
     if pinned is not None and fingerprint(pinned) != signature.fingerprint:
         report.add(False, f"signed by a different key: fingerprint {signature.fingerprint}, expected {fingerprint(pinned)} ({public_key})")
         return
-    if signature_holds(result, key):
+    if signature_holds(result, key, stored):
         who = f"the key {public_key}" if pinned is not None else "the key embedded in the report (not pinned: pass --public-key to check who signed)"
         report.add(True, f"signature valid: signed by {who}, fingerprint {signature.fingerprint}")
     else:
