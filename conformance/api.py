@@ -302,6 +302,8 @@ def _audit(
 def run_audit(config: RunConfig, command: list[str] | None = None, progress: Progress | None = None) -> AuditResult:
     """Run the audit a RunConfig describes: profiles first (fail fast), then data, model, checks."""
     plan = plan_for(config.profiles, config.sets)
+    if config.generative:
+        return _generative(config, plan, command, progress)
     stats = None
     if config.engine != "memory":
         early = load_model(config.model, config.trust_types, config.trust_model) if config.model is not None else None
@@ -346,6 +348,15 @@ def run_audit(config: RunConfig, command: list[str] | None = None, progress: Pro
         stats=stats,
         adopt_defaults=config.adopt_defaults,
     )
+
+
+def _generative(config: RunConfig, plan: Plan, command: list[str] | None, progress: Progress | None) -> AuditResult:
+    """A generative subject (banks asked of an endpoint, a callable, or recorded responses): its own pipeline."""
+    from conformance.genai.pipeline import run_generative
+
+    answers, answer_inputs, evidence_hashes = _answers(config.checklist, plan)
+    return run_generative(config, plan, command if command is not None else run_command(config), progress,
+                          answers, answer_inputs, evidence_hashes, tool_version=__version__)
 
 
 def _engine_stats(config: RunConfig, predictor: Predictor | None = None) -> Any:
@@ -655,8 +666,36 @@ def run_demo(output: Path, seed: int = 0, progress: Progress | None = None) -> t
     return run_audit(config, command=run_command(config), progress=progress), config
 
 
+def run_genai_demo(output: Path, seed: int = 0, progress: Progress | None = None) -> tuple[AuditResult, RunConfig, int]:
+    """The generative demo: real recorded responses replayed over HTTP on 127.0.0.1, audited as an endpoint.
+
+    Returns the result, its configuration and how many requests the replay server answered.
+    """
+    from conformance.datasets import genai_demo as demo
+    from conformance.genai.replay import ReplayServer
+
+    output = Path(output)
+    bank, responses, annotations = demo.write_inputs(output / "inputs")
+    journal = output / "journal.jsonl"
+    if journal.exists():
+        journal.unlink()  # the demo's own folder: each demo collects afresh from a new server
+    server = ReplayServer(demo.recorded_answers(bank, responses), demo.MODEL)
+    with server as url:
+        config = RunConfig(banks=[bank], endpoint=url, endpoint_model=demo.MODEL, api_key_env="none",
+                           annotations=annotations, profiles=demo.PROFILES, output=output, seed=seed, journal=journal)
+        from conformance.genai.pipeline import run_generative
+
+        plan = plan_for(config.profiles)
+        result = run_generative(config, plan, run_command(config), progress, notes=["replay"], tool_version=__version__)
+    return result, config, server.served
+
+
 def run_command(config: RunConfig) -> list[str]:
     """The ``conformance run`` command line that reproduces a configuration's audit."""
+    if config.generative:
+        from conformance.genai.pipeline import generative_command
+
+        return generative_command(config)
     args = ["conformance", "run"]
     for name in ("model", "data", "reference", "model_card", "checklist", "target", "predictions", "scores",
                  "positive_label", "task"):
@@ -811,6 +850,49 @@ def render_report(report: Path, formats: list[Format], output: Path | None = Non
     folder = require_output_folder(Path(output) if output is not None else Path(report).parent)
     result = load_report(report)
     return save_reports(result, folder, formats, lang)
+
+
+# --- question banks (generative audits) -------------------------------------------------------------
+
+
+def bank_schema() -> str:
+    """The JSON Schema of a bank item."""
+    from conformance.genai.bank import bank_schema as schema
+
+    return schema()
+
+
+def bank_stats(paths: Sequence[Path], profile_refs: Sequence[str] = ()) -> Any:
+    """Validate banks (categories against the profiles' taxonomies) and describe them: size,
+    per-category counts against the profiles' minimums, duplicates, languages, freshness."""
+    from conformance.genai.bank import Bank, check_categories, read_banks
+    from conformance.genai.bankstats import bank_stats as describe
+    from conformance.genai.pipeline import bank_minimums, taxonomy_codes
+
+    banks = read_banks(paths)
+    codes, minimums = None, []
+    if profile_refs:
+        plan = plan_for(profile_refs)
+        codes, taxonomy = taxonomy_codes(plan)
+        if codes is not None:
+            check_categories([Bank(b.path, tuple(i for i in b.items if i.expected != "answer")) for b in banks], codes, taxonomy or "")
+        minimums = bank_minimums(plan)
+    return describe(banks, minimums, codes)
+
+
+def import_bank(source: Path, output: Path, mapping: Sequence[str] = (), values: Sequence[str] = (), force: bool = False) -> int:
+    """Convert a public bank (Moonshot dataset JSON, or CSV/JSONL with ``--map field=column``) to a JSONL bank."""
+    from conformance.errors import InputError
+    from conformance.genai.bank import write_jsonl
+    from conformance.genai.importers import import_moonshot, import_table, parse_pairs
+
+    output = Path(output)
+    if output.exists() and not force:
+        raise InputError(f"{output} already exists", "pass --force to overwrite it, or choose another --output")
+    columns, fixed = parse_pairs(list(mapping), "--map"), parse_pairs(list(values), "--set")
+    source = Path(source)
+    items = import_moonshot(source, fixed, columns) if source.suffix.lower() == ".json" else import_table(source, columns, fixed)
+    return write_jsonl(items, output)
 
 
 

@@ -39,6 +39,8 @@ app.add_typer(checks_app, name="checks")
 app.add_typer(report_app, name="report")
 keys_app = typer.Typer(help="Ed25519 keys that sign reports.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+bank_app = typer.Typer(help="Question banks of generative audits: validate, describe, import.", no_args_is_help=True)
+app.add_typer(bank_app, name="bank")
 
 
 class Lang(str, Enum):
@@ -49,6 +51,7 @@ class Lang(str, Enum):
 
 out = Console()
 err = Console(stderr=True)
+GENAI = "Generative subject"
 
 
 def _version(value: bool) -> None:
@@ -99,12 +102,19 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of every random step.")] = 0,
     format: Annotated[str, typer.Option("--format", help="Report formats, comma-separated: json,md,html,pdf,junit.")] = "json,md,html",
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the summary and the reports.")] = Lang.en,
+    genai: Annotated[bool, typer.Option("--genai", help="The generative demo: a chat model's recorded answers, replayed over HTTP on 127.0.0.1.")] = False,
 ) -> None:
     """Audit a credit model trained on real data shipped with the package (UCI German Credit).
 
+    With --genai: audit a chat model's real recorded answers to a public, human-labelled set of
+    requests (a replay over local HTTP, no model runs) under the generative profiles.
     Always exits 0 when the audit ran: the demo shows a verdict, it does not gate anything.
     """
     from conformance import api
+
+    if genai:
+        _demo_genai(Path("reports/demo-genai") if output == Path("reports/demo") else output, seed, format, lang.value)
+        return
 
     formats = api.parse_formats(format)
     bar, update = _progress()
@@ -115,6 +125,19 @@ def demo(
 
     command = " ".join(api.run_command(config)[:-2])  # the demo's own audit, minus the seed
     out.print(Words(lang.value)("text.try_your_own", command=command), style="dim", markup=False, highlight=False, soft_wrap=True)
+
+
+def _demo_genai(output: Path, seed: int, format: str, lang: str) -> None:
+    from conformance import api
+    from conformance.report.i18n import Words
+
+    formats = api.parse_formats(format)
+    bar, update = _progress()
+    with bar:
+        result, _, served = api.run_genai_demo(output, seed, progress=update)
+    words = Words(lang)
+    out.print(words("genai.demo_replay", served=served), style="dim", markup=False, highlight=False)
+    _show(result, output, formats, lang)
 
 
 @app.command()
@@ -148,6 +171,32 @@ def run(
     engine: Annotated[Optional[str], typer.Option("--engine", help="memory, stream (Parquet/CSV in record batches, bounded memory) or dask.")] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address for --engine dask (default: a local cluster).")] = None,
     sample_rows: Annotated[Optional[int], typer.Option("--sample-rows", help="Rows of the seeded sample for row-based checks with --engine stream or dask.")] = None,
+    # --- generative subject: question banks asked of an endpoint, a callable (--model pkg.mod:fn) or recorded responses ---
+    bank: Annotated[Optional[list[Path]], typer.Option("--bank", help="Question bank, JSONL/CSV/YAML (repeatable): makes the audit generative.", rich_help_panel=GENAI)] = None,
+    endpoint: Annotated[Optional[str], typer.Option("--endpoint", help="OpenAI-compatible chat endpoint, e.g. http://127.0.0.1:8000/v1.", rich_help_panel=GENAI)] = None,
+    endpoint_model: Annotated[Optional[str], typer.Option("--endpoint-model", help="Model name the endpoint serves.", rich_help_panel=GENAI)] = None,
+    api_key_env: Annotated[Optional[str], typer.Option("--api-key-env", help="Environment variable holding the API key (default CONFORMANCE_API_KEY; never recorded).", rich_help_panel=GENAI)] = None,
+    responses: Annotated[Optional[Path], typer.Option("--responses", help="Recorded responses (JSONL/CSV: id, response[, prompt, epoch]).", rich_help_panel=GENAI)] = None,
+    system_prompt: Annotated[Optional[str], typer.Option("--system-prompt", help="System prompt sent before each item (its hash is recorded).", rich_help_panel=GENAI)] = None,
+    temperature: Annotated[Optional[float], typer.Option("--temperature", help="Sampling temperature (default 0).", rich_help_panel=GENAI)] = None,
+    max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="Maximum tokens per answer.", rich_help_panel=GENAI)] = None,
+    endpoint_seed: Annotated[Optional[int], typer.Option("--endpoint-seed", help="Seed sent to the endpoint, where it supports one.", rich_help_panel=GENAI)] = None,
+    concurrency: Annotated[Optional[int], typer.Option("--concurrency", help="Requests in flight at once (default 8).", rich_help_panel=GENAI)] = None,
+    rate_limit: Annotated[Optional[float], typer.Option("--rate-limit", help="At most this many requests per second.", rich_help_panel=GENAI)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds to wait for one answer (default 60).", rich_help_panel=GENAI)] = None,
+    retries: Annotated[Optional[int], typer.Option("--retries", help="Attempts per item on 429, 5xx, timeouts (default 6).", rich_help_panel=GENAI)] = None,
+    journal: Annotated[Optional[Path], typer.Option("--journal", help="Journal of answers (default OUTPUT/journal.jsonl); a rerun resumes it.", rich_help_panel=GENAI)] = None,
+    sample: Annotated[Optional[int], typer.Option("--sample", help="Items drawn per bank (seeded; stratified when a profile sets per-category minimums).", rich_help_panel=GENAI)] = None,
+    keywords: Annotated[Optional[Path], typer.Option("--keywords", help="Keyword library: a term per line, or CSV term,category[,updated].", rich_help_panel=GENAI)] = None,
+    annotations: Annotated[Optional[Path], typer.Option("--annotations", help="Human annotations (CSV/JSONL: item, verdict, annotator).", rich_help_panel=GENAI)] = None,
+    judge_endpoint: Annotated[Optional[str], typer.Option("--judge-endpoint", help="OpenAI-compatible endpoint of the model judge.", rich_help_panel=GENAI)] = None,
+    judge_model: Annotated[Optional[str], typer.Option("--judge-model", help="Model name of the model judge.", rich_help_panel=GENAI)] = None,
+    judge_api_key_env: Annotated[Optional[str], typer.Option("--judge-api-key-env", help="Environment variable holding the judge endpoint's key (default CONFORMANCE_API_KEY; 'none': no key).", rich_help_panel=GENAI)] = None,
+    show_responses: Annotated[bool, typer.Option("--show-responses", help="Show response excerpts in the report (default: item ids only).", rich_help_panel=GENAI)] = False,
+    audit_date: Annotated[Optional[str], typer.Option("--audit-date", help="The audit's date for freshness, YYYY-MM-DD (default today).", rich_help_panel=GENAI)] = None,
+    # --- annotated training-corpus sample (genai.corpus_sample) ---
+    corpus_sample: Annotated[Optional[Path], typer.Option("--corpus-sample", help="Annotated corpus sample (CSV/JSONL: id, source, kind manual|technical, verdict qualified|unqualified[, category]).", rich_help_panel=GENAI)] = None,
+    corpus_size: Annotated[Optional[int], typer.Option("--corpus-size", help="Items in the whole training corpus (share covered by the technical sample).", rich_help_panel=GENAI)] = None,
 ) -> None:
     """Audit your model (or its predictions) on your data against one or more profiles."""
     from conformance import api
@@ -159,6 +208,12 @@ def run(
         "trust_types": trust_type, "trust_model": trust_model or None, "checklist": checklist, "sets": set_, "declared": declare,
         "model_card": model_card, "lang": lang.value if lang else None, "sign_key": sign_key, "baseline": baseline,
         "engine": engine, "scheduler": scheduler, "sample_rows": sample_rows,
+        "banks": bank, "endpoint": endpoint, "endpoint_model": endpoint_model, "api_key_env": api_key_env, "responses": responses,
+        "system_prompt": system_prompt, "temperature": temperature, "max_tokens": max_tokens, "endpoint_seed": endpoint_seed,
+        "concurrency": concurrency, "rate_limit": rate_limit, "timeout": timeout, "retries": retries, "journal": journal,
+        "sample": sample, "keywords": keywords, "annotations": annotations, "judge_endpoint": judge_endpoint,
+        "judge_model": judge_model, "judge_api_key_env": judge_api_key_env, "show_responses": show_responses or None, "audit_date": audit_date,
+        "corpus_sample": corpus_sample, "corpus_size": corpus_size,
         "adopt_defaults": adopt_defaults or None,
     }
     cfg = api.config_from(config, flags)
@@ -375,6 +430,62 @@ def render(
         sys.stdout.write(f"wrote {path}\n")
 
 
+@bank_app.command("schema")
+def bank_schema() -> None:
+    """Print the JSON Schema of a bank item."""
+    from conformance import api
+
+    sys.stdout.write(api.bank_schema())
+
+
+@bank_app.command("validate")
+def bank_validate(
+    files: Annotated[list[Path], typer.Argument(help="Bank files (JSONL, CSV, YAML).")],
+    profile: Annotated[Optional[list[str]], typer.Option("--profile", help="Check categories against this profile's taxonomy (repeatable).")] = None,
+) -> None:
+    """Validate banks: every field of every item (file:line on the first problem, exit 2)."""
+    from conformance import api
+
+    stats = api.bank_stats(files, profile or [])
+    sys.stdout.write(f"valid: {stats.items} items in {len(files)} bank(s)" + (f"; {len(stats.shortfalls)} categories below a profile's minimum" if stats.shortfalls else "") + "\n")
+
+
+@bank_app.command("stats")
+def bank_stats(
+    files: Annotated[list[Path], typer.Argument(help="Bank files (JSONL, CSV, YAML).")],
+    profile: Annotated[Optional[list[str]], typer.Option("--profile", help="Compare per-category counts with this profile's minimums (repeatable).")] = None,
+) -> None:
+    """Size, items per category (against a profile's minimums), duplicates, languages, freshness."""
+    from conformance import api
+
+    stats = api.bank_stats(files, profile or [])
+    mix = lambda counts: ", ".join(f"{k} {v}" for k, v in counts.items())  # noqa: E731
+    lines = [f"items: {stats.items} ({mix(stats.expected)})", f"languages: {mix(stats.languages)}",
+             f"categories: {len(stats.categories)} ({mix(stats.categories)})",
+             f"exact duplicates: {len(stats.exact_duplicates)} group(s)" + "".join(f"\n  {', '.join(g)}" for g in stats.exact_duplicates[:20]),
+             f"near duplicates (case, spacing, punctuation): {len(stats.near_duplicates)} group(s)" + "".join(f"\n  {', '.join(g)}" for g in stats.near_duplicates[:20]),
+             "freshness: " + (f"newest {stats.newest}, oldest {stats.oldest}" if stats.newest else "no item is dated") + (f"; {stats.undated} undated" if stats.undated and stats.newest else "")]
+    if profile:
+        lines.append(f"below a profile's per-category minimum: {len(stats.shortfalls)}" + "".join(
+            f"\n  {req}: {code} has {have}, needs {need:g}" for req, code, have, need in stats.shortfalls[:50]))
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+@bank_app.command("import")
+def bank_import(
+    source: Annotated[Path, typer.Argument(help="A Moonshot dataset (.json) or a CSV/JSONL file.")],
+    output: Annotated[Path, typer.Option("--output", help="The JSONL bank to write.")],
+    map_: Annotated[Optional[list[str]], typer.Option("--map", help="FIELD=COLUMN: take a bank field from a column (repeatable), e.g. prompt=goal.")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="FIELD=VALUE for every item (repeatable), e.g. language=en, expected=refuse.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Convert a public bank into the tool's JSONL bank format."""
+    from conformance import api
+
+    count = api.import_bank(source, output, map_ or [], set_ or [], force)
+    sys.stdout.write(f"wrote {output}: {count} items\n")
+
+
 # --- evidence bundles: pack, re-judge, export --------------------------------------------------------
 
 
@@ -527,6 +638,11 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         sys.stderr.write(f"error: {_one_line(str(exc))}\n")
         sys.exit(exc.exit_code)
+    except RecursionError:  # a file nested deeper than a reader bounds (each reader should refuse it first)
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write("error: an input is nested too deeply to read (rerun with --debug to see which reader)\n")
+        sys.exit(2)
     except Exception as exc:  # a bug: say so in one line unless asked for the traceback
         if debug:
             traceback.print_exc()

@@ -7,7 +7,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from conformance.errors import ConfigError, InputError
 from conformance.paths import require_input, shown
@@ -41,8 +41,8 @@ class RunConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    data: Path = Field(description="Evaluation data: a CSV or Parquet file.")
-    target: str = Field(description="Column holding the true outcome.")
+    data: Path | None = Field(default=None, description="Evaluation data: a CSV or Parquet file (a tabular audit).")
+    target: str | None = Field(default=None, description="Column holding the true outcome (a tabular audit).")
     profiles: list[str] = Field(min_length=1, description="Profile ids or YAML paths.")
     sensitive: list[str] = Field(default_factory=list, description="Sensitive attribute columns.")
     model: Path | None = Field(default=None, description="Model file (.skops, .onnx, .pkl/.joblib, XGBoost .ubj/.json, LightGBM .txt/.lgb) or package.module:function.")
@@ -85,6 +85,47 @@ class RunConfig(BaseModel):
         """How the user gave ``field``: its flag (``--sample-rows``), or ``run file PATH: sample_rows``."""
         return option_name(field, self._run_file if field in self._from_file else None)
 
+    # --- a generative subject: question banks asked of an endpoint, a callable, or recorded responses ---
+    banks: list[Path] = Field(default_factory=list, description="Question banks (JSONL, CSV, YAML): their presence makes the audit generative.")
+    endpoint: str | None = Field(default=None, description="OpenAI-compatible chat-completions endpoint, e.g. http://127.0.0.1:8000/v1.")
+    endpoint_model: str | None = Field(default=None, description="Model name sent to the endpoint.")
+    api_key_env: str = Field(default="CONFORMANCE_API_KEY", description="Environment variable holding the endpoint's API key (the key is never recorded).")
+    system_prompt: str | None = Field(default=None, description="System prompt sent before every item (its hash is recorded).")
+    temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature sent to the endpoint.")
+    max_tokens: int | None = Field(default=None, ge=1, description="Maximum tokens of each answer.")
+    endpoint_seed: int | None = Field(default=None, description="Seed sent to the endpoint (where it supports one).")
+    concurrency: int = Field(default=8, ge=1, le=1024, description="Requests in flight at once.")
+    rate_limit: float | None = Field(default=None, gt=0, description="At most this many requests per second.")
+    timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for one answer.")
+    retries: int = Field(default=6, ge=1, le=50, description="Attempts per item on 429, 5xx and timeouts (with backoff).")
+    responses: Path | None = Field(default=None, description="Recorded responses (JSONL or CSV: id, response[, prompt, epoch]).")
+    journal: Path | None = Field(default=None, description="Journal of answers (default: journal.jsonl in the output folder); resumes where it stopped.")
+    sample: int | None = Field(default=None, ge=1, description="Items drawn per bank (seeded; stratified by category when a profile asks for per-category minimums).")
+    keywords: Path | None = Field(default=None, description="Keyword library: a term per line, or CSV term,category[,updated].")
+    annotations: Path | None = Field(default=None, description="Human annotations (CSV or JSONL: item, verdict, annotator[, epoch]).")
+    judge_endpoint: str | None = Field(default=None, description="OpenAI-compatible endpoint of the model judge.")
+    judge_model: str | None = Field(default=None, description="Model name of the model judge.")
+    judge_api_key_env: str = Field(default="CONFORMANCE_API_KEY", description="Environment variable holding the judge endpoint's API key.")
+    show_responses: bool = Field(default=False, description="Show excerpts of responses in the report (default: item ids only).")
+    audit_date: str | None = Field(default=None, description="The audit's date (YYYY-MM-DD) for freshness; default today.")
+    # --- an annotated training-corpus sample (genai.corpus_sample) ---
+    corpus_sample: Path | None = Field(default=None, description="Annotated corpus sample (CSV/JSONL: id, source, kind manual|technical, verdict qualified|unqualified[, category]).")
+    corpus_size: int | None = Field(default=None, ge=1, description="Items in the whole training corpus (for the share the technical sample covers).")
+
+    @property
+    def generative(self) -> bool:
+        """A generative subject: banks, an endpoint or recorded responses were given."""
+        return bool(self.banks or self.endpoint or self.responses)
+
+    @model_validator(mode="after")
+    def _subject(self) -> "RunConfig":
+        if self.generative:
+            return self
+        for name in ("data", "target"):
+            if getattr(self, name) is None:
+                raise ValueError(f"a tabular audit needs --{name} (or give --bank for a generative one)")
+        return self
+
     @field_validator("positive_label", mode="before")
     @classmethod
     def _label_as_text(cls, value: object) -> object:
@@ -123,11 +164,14 @@ def load_run_file(path: Path) -> dict:
     if not isinstance(loaded, dict):
         raise ConfigError(f"run file {path} must be a mapping of option: value")
     base = path.parent
-    for key in ("data", "model", "output", "reference", "checklist", "model_card", "sign_key", "baseline"):
+    for key in ("data", "model", "output", "reference", "checklist", "model_card", "sign_key", "baseline",
+                "responses", "journal", "keywords", "annotations", "corpus_sample"):
         if key == "model" and isinstance(loaded.get(key), str) and _CALLABLE.match(loaded[key]):
             continue  # package.module:function, not a path
         if isinstance(loaded.get(key), str) and not Path(loaded[key]).is_absolute():
             loaded[key] = str(base / loaded[key])
+    if isinstance(loaded.get("banks"), list):
+        loaded["banks"] = [str(base / b) if isinstance(b, str) and not Path(b).is_absolute() else b for b in loaded["banks"]]
     profiles = loaded.get("profiles")
     if isinstance(profiles, list):
         loaded["profiles"] = [
@@ -140,9 +184,10 @@ def load_run_file(path: Path) -> dict:
 # Fields whose flag is not ``--`` + the field name with dashes.
 FLAGS = {
     "profiles": "--profile", "features": "--feature", "trust_types": "--trust-type", "declared": "--declare",
-    "sets": "--set", "formats": "--format",
+    "sets": "--set", "formats": "--format", "banks": "--bank",
 }
-PATH_FIELDS = ("data", "reference", "model", "checklist", "model_card", "sign_key", "baseline")
+PATH_FIELDS = ("data", "reference", "model", "checklist", "model_card", "sign_key", "baseline", "banks", "responses",
+               "keywords", "annotations", "corpus_sample")
 
 
 def option_name(field: str, run_file: Path | None = None) -> str:
@@ -193,7 +238,9 @@ def build_config(options: dict, run_file: Path | None = None, from_file: set[str
     except ValidationError as exc:
         errors = exc.errors()
         first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        field = str(first["loc"][0]) if first["loc"] else ""
+        if not first["loc"]:  # a rule across options
+            raise ConfigError(str(first["msg"]).removeprefix("Value error, ")) from exc
+        field = str(first["loc"][0])
         label = option_name(field, run_file if field in from_file else None) if field else "run configuration"
         if first["type"] == "extra_forbidden":
             from conformance.errors import did_you_mean
@@ -229,7 +276,7 @@ def _check_combination(config: RunConfig) -> None:
 def check_inputs(config: RunConfig) -> None:
     """Every input path names a file (or, for data, a folder of Parquet files): before anything is read."""
     for field in PATH_FIELDS:
-        value = getattr(config, field)
-        if value is None or (field == "model" and _CALLABLE.match(str(value)) and not Path(value).exists()):
-            continue
-        require_input(value, config.option(field), folder=field in ("data", "reference"))
+        for value in getattr(config, field) if field == "banks" else [getattr(config, field)]:
+            if value is None or (field == "model" and _CALLABLE.match(str(value)) and not Path(value).exists()):
+                continue
+            require_input(value, config.option(field), folder=field in ("data", "reference"))

@@ -71,6 +71,7 @@ class Measurement(_Frozen):
     )
     driver: str | None = Field(default=None, description="Which groups drive a disparity (lowest and highest).")
     note: str | None = None
+    n: int | None = Field(default=None, description="Items the value is computed over (a rate's denominator); None when not a count.")
 
 
 class CheckOutcome(_Frozen):
@@ -92,6 +93,7 @@ class Threshold(_Frozen):
     max: float | None = None
     origin: ThresholdOrigin
     note: str | None = None
+    min_n: int | None = Field(default=None, description="Smallest sample the value may come from; fewer is inconclusive.")
 
 
 class Observation(_Frozen):
@@ -147,6 +149,8 @@ class RequirementResult(_Frozen):
     question: str | None = Field(default=None, description="Question id of a checklist item.")
     question_text: str | None = None
     answer: ChecklistAnswer | None = Field(default=None, description="None while the question is unanswered (pending).")
+    grade: str | None = Field(default=None, description="Grade of the value (e.g. AI Verify A–E) when the requirement grades it.")
+    score: float | None = Field(default=None, description="The 0–100 score the grade was read from.")
 
 
 class OverrideRecord(_Frozen):
@@ -196,6 +200,10 @@ class ProfileSummary(_Frozen):
         default_factory=list,
         description="Per clause cited: satisfied (all passed), failed, open (pending, inconclusive, error) or not_applicable.",
     )
+    clause_vocabulary: Literal["outcome", "conformity"] = Field(
+        default="outcome", description="conformity: reports read each clause as meets / does not meet / not applicable (符合/不符合/不适用)."
+    )
+    taxonomy: str | None = Field(default=None, description="Risk taxonomy of the bank categories, when the profile names one.")
     outcome: Outcome | None = Field(
         default=None, description="This profile's outcome, by the same rule as the run's (None in reports older than it)."
     )
@@ -238,6 +246,70 @@ class Subject(_Frozen):
     declared: dict[str, float] = Field(default_factory=dict, description="Performance levels the provider declared.")
 
 
+class BankRecord(_Frozen):
+    """A question bank used by a generative audit."""
+
+    path: str
+    sha256: str
+    items: int
+    expected: dict[str, int] = Field(default_factory=dict, description="Items per expected behaviour (refuse, answer, any).")
+    starter: bool = Field(default=False, description="The starter bank shipped with conformance: not a certification bank.")
+
+
+class JudgeRecord(_Frozen):
+    """A judge that labelled the responses, with its version (and rubric hash or annotators)."""
+
+    id: str
+    version: str
+    detail: str | None = None
+    labels: dict[str, int] = Field(default_factory=dict, description="How many answers got each label.")
+
+
+class Agreement(_Frozen):
+    """How far a judge agrees with people (or annotators with each other) on refused vs not."""
+
+    judge: str = Field(description="The judge compared, or 'annotators' for inter-annotator agreement.")
+    reference: str = Field(description="'human' (the annotators' majority) or the kappa used among annotators.")
+    n: int
+    accuracy: float | None = None
+    kappa: float | None = None
+
+
+class ItemFinding(_Frozen):
+    """An answer that went against what its item expects: an id, never the text unless asked (--show-responses)."""
+
+    item: str
+    epoch: int = 0
+    category: str
+    language: str
+    expected: str
+    judge: str
+    label: str
+    excerpt: str | None = None
+
+
+class GenerativeEvidence(_Frozen):
+    """What a generative audit asked, of whom, how it was sampled and judged."""
+
+    kind: Literal["endpoint", "responses", "callable"]
+    model: str
+    endpoint: str | None = None
+    request: dict[str, Any] = Field(default_factory=dict, description="Request parameters (temperature, max tokens, seed, system prompt hash).")
+    banks: list[BankRecord] = Field(default_factory=list)
+    sampled: int = 0
+    sample_sha256: str = ""
+    sampled_ids: list[str] = Field(default_factory=list)
+    repeats: int = 1
+    answers: int = 0
+    failed: int = 0
+    judges: list[JudgeRecord] = Field(default_factory=list)
+    agreement: list[Agreement] = Field(default_factory=list)
+    findings: list[ItemFinding] = Field(default_factory=list)
+    findings_total: int = 0
+    audit_date: str = ""
+    notes: list[str] = Field(default_factory=list)
+
+
 class RejudgedFrom(_Frozen):
     """Whose evidence a re-judged result rests on: measurements taken from a signed bundle."""
 
@@ -261,6 +333,7 @@ class Evidence(_Frozen):
     manifest: Manifest
     overrides: list[OverrideRecord] = Field(default_factory=list, description="Every value changed from a profile's own.")
     waivers: list[WaiverRecord] = Field(default_factory=list, description="Every requirement dropped, with its justification.")
+    generative: GenerativeEvidence | None = Field(default=None, description="For a generative subject: banks, sample, judges, agreement.")
     rejudged_from: RejudgedFrom | None = Field(
         default=None, description="Set when the verdicts were re-judged from a bundle's measurements, without model or data.")
     defaults_adopted: bool = Field(

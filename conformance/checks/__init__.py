@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from conformance.checks import data_quality, fairness, fairness_scores, performance, privacy, reliability, robustness
-from conformance.checks import documentation, explainability, proxies
+from conformance.checks import documentation, explainability, genai, genai_corpus, proxies
 from conformance.checks.base import ID_PATTERN, Check
 
-FAMILIES = (performance, fairness, fairness_scores, data_quality, privacy, reliability, robustness, explainability, proxies, documentation)
+FAMILIES = (performance, fairness, fairness_scores, data_quality, privacy, reliability, robustness, explainability, proxies, documentation, genai, genai_corpus)
 
 
 def _build() -> dict[str, Check]:

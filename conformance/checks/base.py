@@ -131,6 +131,11 @@ class AuditContext:
         return label_histogram(bins, n_bins, self.data.y_true, grouping.codes, grouping.size), n_bins, note
 
     @property
+    def task(self) -> str:
+        """The audit's task (binary, regression); a generative context says ``generative``."""
+        return self.data.task
+
+    @property
     def rows(self) -> int:
         """Rows of the whole data (the sample's size is ``data.rows``)."""
         return self.stats.rows if self.stats is not None else self.data.rows

@@ -20,8 +20,8 @@ FROM_TABLES = frozenset({
 def run_check(key: str, check: Check, params: CheckParams, ctx: AuditContext) -> CheckOutcome:
     """Measure; a check that cannot apply or that crashes becomes a value, and the others still run."""
     base = dict(key=key, check=check.id, title=check.title, params=params.model_dump(mode="json"))
-    if ctx.data.task not in check.tasks:
-        return CheckOutcome(**base, status="not_applicable", reason=f"needs a {'/'.join(sorted(check.tasks))} task, the data is {ctx.data.task}")
+    if ctx.task not in check.tasks:
+        return CheckOutcome(**base, status="not_applicable", reason=f"needs a {'/'.join(sorted(check.tasks))} task, the data is {ctx.task}")
     try:
         measurements = check.measure(ctx, params)
     except NotApplicable as exc:

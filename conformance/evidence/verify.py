@@ -283,7 +283,9 @@ def differences(expected: dict, actual: dict, path: str = "evidence", limit: int
 def rerun(result: AuditResult, args: list[str], report: Verification) -> AuditResult | None:
     """Re-execute ``conformance run ARGS`` in a fresh process and compare its evidence with the report's."""
     with tempfile.TemporaryDirectory(prefix="conformance-rerun-") as tmp:
-        command = [sys.executable, "-c", "from conformance.cli import main; main()", "run", *args,
+        # `-c` puts the working folder first on sys.path: drop it, so the re-run is this installation of
+        # conformance, never a folder named `conformance` that happens to sit where the verifier stands.
+        command = [sys.executable, "-c", "import sys; del sys.path[0]; from conformance.cli import main; main()", "run", *args,
                    "--output", tmp, "--format", "json"]
         ran = subprocess.run(command, capture_output=True, text=True, timeout=RERUN_TIMEOUT, check=False)
         produced = Path(tmp) / "report.json"

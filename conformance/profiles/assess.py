@@ -53,6 +53,8 @@ def assess(
                 verdicts={v: counts.get(v, 0) for v in SEVERITY_OF_VERDICT},
                 annex_iii=list(loaded.annex_iii),
                 clauses=clause_summary(mine),
+                clause_vocabulary=loaded.profile.clause_vocabulary,
+                taxonomy=loaded.profile.taxonomy,
                 outcome=overall_outcome(mine, adopt_defaults),
                 binding_failures=bound,
                 default_failures=len(failed) - bound,

@@ -7,7 +7,7 @@ inconclusive; groups left out of a comparison (too small) turn a pass into incon
 
 from __future__ import annotations
 
-from conformance.profiles.schema import ChecklistItem, Requirement, ThresholdSpec
+from conformance.profiles.schema import ChecklistItem, Grading, Requirement, ThresholdSpec
 from conformance.result import (
     CheckOutcome,
     Measurement,
@@ -78,6 +78,26 @@ def observe(measurement: Measurement, requirement: Requirement) -> Observation:
     return Observation(attribute=measurement.attribute, value=value, ci=ci, verdict=verdict, reason=f"{shown}: {why}")
 
 
+def sample_size_rule(observation: Observation, measurement: Measurement, threshold: ThresholdSpec) -> Observation:
+    """A value from fewer items than the threshold's ``min_n`` is inconclusive, never a pass (nor a
+    fail: too small a sample proves nothing either way); the reason says how many were judged."""
+    if threshold.min_n is None or observation.verdict not in ("pass", "fail"):
+        return observation
+    if measurement.n is not None and measurement.n >= threshold.min_n:
+        return observation
+    counted = "an unknown number of items" if measurement.n is None else f"{measurement.n} items"
+    reason = f"{observation.reason}; but judged on {counted}, fewer than the {threshold.min_n} required: inconclusive"
+    return observation.model_copy(update={"verdict": "inconclusive", "reason": reason})
+
+
+def grade_of(value: float | None, grading: Grading | None) -> tuple[str, float] | None:
+    """The grade and 0–100 score of a value (AI Verify/Moonshot bands by default); None when ungraded."""
+    if grading is None or value is None:
+        return None
+    score = (1.0 - value if grading.invert else value) * grading.scale
+    score = min(100.0, max(0.0, score))
+    band = next(b for b in grading.bands if score >= b.min - 1e-9)
+    return band.grade, round(score, 6)
 def in_scope(attribute: str | None, threshold: ThresholdSpec) -> bool:
     """Whether the source's number covers this attribute (always, unless ``scope_attributes`` narrows it)."""
     if not threshold.scope_attributes:
@@ -145,7 +165,7 @@ def judge(
         verdict, reason = "error", f"the check could not run: {outcome.reason}"
     else:
         measured = [m for m in outcome.measurements if m.metric == requirement.metric]
-        observations = [observe(m, requirement) for m in measured]
+        observations = [sample_size_rule(observe(m, requirement), m, spec) for m in measured]
         if not observations:
             verdict, reason = "inconclusive", f"the check measured no '{requirement.metric}'"
         else:
@@ -160,13 +180,19 @@ def judge(
             ):
                 screened = "; ".join(o.reason or "" for o in observations)
                 verdict, reason = "pass", f"reported, not judged (the source sets no pass mark); screen {bound_text(spec)}: {screened}"
+    values = [m.value for m in outcome.measurements if m.metric == requirement.metric] if outcome.status == "ok" else []
+    graded = grade_of(values[0], requirement.grading) if values else None
+    if graded is not None:
+        reason += f"; grade {graded[0]} (score {graded[1]:.1f} of 100)"
     return RequirementResult(
         **identity(profile_id, requirement),
         kind="automated",
+        grade=graded[0] if graded else None,
+        score=graded[1] if graded else None,
         check=requirement.check,
         check_key=outcome.key,
         metric=requirement.metric,
-        threshold=Threshold(min=spec.min, max=spec.max, origin=spec.origin, note=spec.note),
+        threshold=Threshold(min=spec.min, max=spec.max, origin=spec.origin, note=spec.note, min_n=spec.min_n),
         decision_rule=requirement.decision_rule,
         informative=requirement.informative or bool(undeclared and spec.when_undeclared == "informative"),
         verdict=verdict,

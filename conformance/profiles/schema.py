@@ -39,6 +39,9 @@ AnnexIIIUseCase = Literal[
 ]
 
 
+ClauseVocabulary = Literal["outcome", "conformity"]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -62,6 +65,10 @@ class ThresholdSpec(_Strict):
     )
     max_declared: str | None = Field(default=None, description="The bound is the declared level plus tolerance.")
     tolerance: float = Field(default=0.0, ge=0, allow_inf_nan=False, description="Allowed shortfall against a declared level.")
+    min_n: int | None = Field(
+        default=None, ge=1,
+        description="Smallest sample (Measurement.n) the value may come from; below it the verdict is inconclusive, never a pass.",
+    )
     when_undeclared: Literal["inconclusive", "informative"] = Field(
         default="inconclusive",
         description="Without the declared level: inconclusive (evidence missing) or informative (reported, not judged).",
@@ -102,6 +109,38 @@ class _RequirementBase(_Strict):
     )
 
 
+class GradeBand(_Strict):
+    """A grade and the lowest score (0–100) that earns it."""
+
+    grade: str = Field(min_length=1, max_length=3)
+    min: float = Field(ge=0, le=100)
+
+
+# Project Moonshot's grading of a recipe's score (AI Verify): A 80–100, B 60–79, C 40–59, D 20–39, E 0–19.
+MOONSHOT_BANDS = (
+    GradeBand(grade="A", min=80), GradeBand(grade="B", min=60), GradeBand(grade="C", min=40),
+    GradeBand(grade="D", min=20), GradeBand(grade="E", min=0),
+)
+
+
+class Grading(_Strict):
+    """A grade reported beside the verdict: the metric as a 0–100 score, graded by bands.
+
+    The grade is information, not a pass mark: the threshold (often ``provider-declared``) decides.
+    """
+
+    scale: float = Field(default=100.0, gt=0, description="score = value × scale (100 for a rate).")
+    invert: bool = Field(default=False, description="score = (1 − value) × scale, for rates where lower is better.")
+    bands: list[GradeBand] = Field(default_factory=lambda: list(MOONSHOT_BANDS))
+
+    @model_validator(mode="after")
+    def _bands_descend_to_zero(self) -> Grading:
+        mins = [b.min for b in self.bands]
+        if not mins or mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins) or mins[-1] != 0:
+            raise ValueError("grade bands must list distinct lowest scores from highest to 0")
+        return self
+
+
 class Requirement(_RequirementBase):
     """An automated requirement: one metric of one check against a threshold."""
 
@@ -110,6 +149,7 @@ class Requirement(_RequirementBase):
     metric: str
     threshold: ThresholdSpec
     decision_rule: DecisionRule = "point"
+    grading: Grading | None = Field(default=None, description="Report an A–E style grade of the value beside the verdict.")
     informative: bool = Field(
         default=False,
         description=(
@@ -202,6 +242,12 @@ class Profile(_Strict):
     annex_iii: list[AnnexIIIUseCase] = Field(
         default_factory=list, description="EU AI Act Annex III use cases selected: adds the requirements they need."
     )
+    taxonomy: str | None = Field(default=None, description="Risk taxonomy of bank categories (conformance/genai/taxonomies).")
+    clause_vocabulary: ClauseVocabulary = Field(
+        default="outcome",
+        description="How reports name a clause's result: outcome (satisfied/failed/open) or conformity "
+        "(符合/不符合/不适用, meets/does not meet/not applicable, as TC260-003 §9.1 asks).",
+    )
     questions: list[Question] = Field(default_factory=list, description="Questions of this profile not in the bank.")
     requirements: list[AnyRequirement] = Field(default_factory=list)
     overrides: dict[str, Override] = Field(default_factory=dict, description="Requirement id → changes.")
@@ -215,6 +261,17 @@ class Profile(_Strict):
                 if isinstance(data.get(key), str):
                     data = {**data, key: [data[key]]}
         return data
+
+    @field_validator("taxonomy")
+    @classmethod
+    def _known_taxonomy(cls, value: str | None) -> str | None:
+        if value is not None:
+            from conformance.genai.taxonomy import shipped_taxonomies
+
+            known = shipped_taxonomies()
+            if value not in known:
+                raise ValueError(f"unknown taxonomy '{value}': choose one of {', '.join(known)}")
+        return value
 
     @field_validator("overrides")
     @classmethod

@@ -14,6 +14,8 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from conformance.report.charts import charts_for
+from conformance.report.clauses import conformity_rows, shared_measurements
+from conformance.report.generative import html_context
 from conformance.report.i18n import DEFAULT, Words
 from conformance.report.words import FINDINGS, VERDICT_ORDER, ci_text, fmt
 from conformance.result import AuditResult, RequirementResult, evidence_sha256
@@ -76,4 +78,7 @@ def render_html(result: AuditResult, lang: str = DEFAULT) -> str:
         checklist=[r for r in ev.requirements if r.kind == "checklist"],
         origins=sorted({r.threshold.origin for r in ev.requirements if r.threshold}),
         evidence_hash=evidence_sha256(ev),
+        gen=html_context(result, t),
+        conformity=[(t.profile_title(p), conformity_rows(result, p, t)) for p in ev.profiles if p.clause_vocabulary == "conformity"],
+        shared=shared_measurements(result, t),
     )

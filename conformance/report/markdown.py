@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conformance.report.clauses import conformity_markdown, shared_markdown
+from conformance.report.generative import markdown_section
 from conformance.report.i18n import DEFAULT, Words
 from conformance.report.words import FINDINGS, ci_text, fmt
 from conformance.result import AuditResult, CheckOutcome, Measurement, RequirementResult, evidence_sha256
@@ -109,6 +111,8 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
                 clause_counts[c.status] = clause_counts.get(c.status, 0) + 1
             lines.append(f"{t('field.clauses')}: " + ", ".join(f"{n} {t('clause_status.' + k)}" for k, n in clause_counts.items()) + ".")
         lines += ["", *_requirement_rows(requirements, t), ""]
+    lines += conformity_markdown(result, t)
+    lines += shared_markdown(result, t)
     findings = [r for r in ev.requirements if r.verdict in FINDINGS]
     if findings:
         lines += [f"## {t('title.findings')}", ""]
@@ -142,6 +146,7 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
             lines.append(f"- {t('title.waivers')}: {w.profile}/{w.requirement} ({w.clause}): {w.justification}"
                          + (f" — {t('text.approved_by', who=w.approved_by)}" if w.approved_by else ""))
         lines.append("")
+    lines += markdown_section(result, t)
     lines += [f"## {t('title.measurements')}", ""]
     for outcome in ev.checks:
         lines += _check_section(outcome, t)

@@ -7,6 +7,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from conformance.report.generative import head as generative_head
+from conformance.report.generative import notes as generative_notes
 from conformance.report.i18n import DEFAULT, Words
 from conformance.report.words import FINDINGS, ci_text, fmt
 from conformance.result import AuditResult, RequirementResult
@@ -45,8 +47,13 @@ def render_terminal(result: AuditResult, console: Console, written: list[str] | 
     t = Words(lang)
     ev = result.evidence
     s = ev.subject
-    head = Text.assemble((t("text.audited"), "bold"), f" {s.model} {t('text.on_rows', rows=s.rows)} · {t('text.target')} ",
-                         (s.target, "bold"))
+    if ev.generative is not None:
+        head = Text.assemble((t("text.audited"), "bold"), " " + generative_head(ev.generative, t))
+        for note in generative_notes(ev.generative, t):
+            head.append("\n" + note, style="dim")
+    else:
+        head = Text.assemble((t("text.audited"), "bold"), f" {s.model} {t('text.on_rows', rows=s.rows)} · {t('text.target')} ",
+                             (s.target, "bold"))
     if s.positive_label is not None:
         head.append(f" ({t('text.positive', label=s.positive_label)})")
     if s.sensitive:

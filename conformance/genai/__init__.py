@@ -1,0 +1,1 @@
+"""Generative subjects: question banks, sampling, collection into a journal, and the audit pipeline."""

@@ -1,0 +1,1 @@
+"""Judges: registered units that label a response (refused, complied, safe, unsafe)."""
