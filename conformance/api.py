@@ -18,7 +18,7 @@ from conformance.checks import REGISTRY
 from conformance.checks.base import AuditContext, Check
 from conformance.checks.documentation import CARD_TEMPLATE, load_model_card
 from conformance.checks.runner import run_check
-from conformance.config import RunConfig, Severity, build_config, load_run_file
+from conformance.config import RunConfig, Severity, build_config, check_inputs, load_run_file
 from conformance.errors import DataError
 from conformance.evidence.manifest import build_manifest, hash_input
 from conformance.io.dataset import AuditData, encode_predictions, encode_scores, prepare, require_columns
@@ -94,8 +94,12 @@ __all__ = [
 def config_from(run_file: Path | None, flags: dict[str, Any]) -> RunConfig:
     """Merge a run file (if any) with CLI flags (flags win, unset flags do not) and validate."""
     options = load_run_file(run_file) if run_file else {}
-    options.update({k: v for k, v in flags.items() if v not in (None, [], ())})
-    return build_config(options)
+    given = {k: v for k, v in flags.items() if v not in (None, [], ())}
+    from_file = set(options) - set(given)
+    options.update(given)
+    config = build_config(options, run_file, from_file)
+    check_inputs(config)
+    return config
 
 
 def plan_for(profile_refs: Sequence[str], sets: Sequence[str] = ()) -> Plan:
@@ -139,7 +143,7 @@ def _predictions(
     """The model's outputs: from the model (computed once) or from columns of the data."""
     if predictor is None:
         y_pred = encode_predictions(data, data.frame[predictions], f"predictions column '{predictions}'") if predictions else None
-        y_score = encode_scores(data.frame[scores], data.rows, f"scores column '{scores}'") if scores else None
+        y_score = encode_scores(data.frame[scores], data.rows, f"--scores column '{scores}'") if scores else None
         return y_pred, y_score
     inputs = data.frame[_model_features(data, predictor)]
     y_pred = encode_predictions(data, predictor.predict(inputs), "the model's predictions")
@@ -147,7 +151,8 @@ def _predictions(
     if data.task == "binary":
         y_score = predictor.predict_scores(inputs, data.positive_label)
         if y_score is not None:
-            y_score = encode_scores(y_score, data.rows, "the model's scores")
+            y_score = encode_scores(y_score, data.rows, "the model's predict_proba",
+                                    "the model does not give probability scores: audit its labels only with --predictions, or fix the model")
     return y_pred, y_score
 
 
@@ -182,7 +187,9 @@ def _declared_levels(model_card: dict | None, declared: dict[str, float] | None)
 
     levels: dict[str, float] = {}
     card_levels = (model_card or {}).get("declared") or {}
-    for source, mapping in (("the model card's declared", card_levels), ("declared", declared or {})):
+    import math
+
+    for source, mapping in (("the model card's declared", card_levels), ("--declare", declared or {})):
         if not isinstance(mapping, dict):
             raise ConfigError(f"{source} must map metric names to numbers, e.g. {{balanced_accuracy: 0.72}}")
         for name, value in mapping.items():
@@ -190,6 +197,8 @@ def _declared_levels(model_card: dict | None, declared: dict[str, float] | None)
                 levels[str(name)] = float(value)
             except (TypeError, ValueError) as exc:
                 raise ConfigError(f"{source} level '{name}' is not a number: {value!r}") from exc
+            if not math.isfinite(levels[str(name)]):
+                raise ConfigError(f"{source} level '{name}' is not a finite number: {value!r}")
     return dict(sorted(levels.items()))
 
 
@@ -313,12 +322,12 @@ def run_audit(config: RunConfig, command: list[str] | None = None, progress: Pro
         stats = _engine_stats(config, early)
         frame = stats.sample
     else:
-        frame = read_table(config.data)
+        frame = read_table(config.data, config.option("data"))
     predictor = None
     inputs = [hash_input("data", config.data)]
     reference = None
     if config.reference is not None:
-        reference = read_table(config.reference)
+        reference = read_table(config.reference, config.option("reference"))
         inputs.append(hash_input("reference", config.reference))
     model_card = None
     if config.model_card is not None:
@@ -425,7 +434,7 @@ def _sample_data(stats: Any, target: str, sensitive: list[str], features: Sequen
 def _sample_predictions(data: AuditData, predictions: str | None, scores: str | None) -> tuple[Any, Any]:
     frame = data.frame
     y_pred = (frame[predictions].astype(str) == str(data.positive_label)).to_numpy(dtype="int8") if predictions else None
-    y_score = frame[scores].to_numpy(dtype=float) if scores else None
+    y_score = encode_scores(frame[scores], len(frame), "the model's predict_proba" if scores.startswith("__conformance") else f"--scores column '{scores}'") if scores else None
     return y_pred, y_score
 
 
@@ -587,7 +596,9 @@ def write_checklist(profile_refs: Sequence[str], output: Path, force: bool = Fal
     """Write the answer file; refuses to overwrite answers unless ``force``. Returns the number of questions."""
     from conformance.errors import InputError
 
-    output = Path(output)
+    from conformance.paths import require_output_file
+
+    output = require_output_file(output)
     plan = plan_for(profile_refs)
     if output.exists() and not force:
         raise InputError(f"{output} exists: it may hold answers", "pass --force to overwrite it, or choose another --output")
@@ -607,7 +618,9 @@ def write_card_template(output: Path, force: bool = False) -> Path:
     """Write the model card template; refuses to overwrite a file unless ``force``."""
     from conformance.errors import InputError
 
-    output = Path(output)
+    from conformance.paths import require_output_file
+
+    output = require_output_file(output)
     if output.exists() and not force:
         raise InputError(f"{output} already exists", "pass --force to overwrite it, or choose another --output")
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -658,8 +671,9 @@ def run_demo(output: Path, seed: int = 0, progress: Progress | None = None) -> t
     saved inputs, so ``conformance verify --rerun`` treats a demo report like any other.
     """
     from conformance.datasets import demo
+    from conformance.paths import require_output_folder
 
-    folder = Path(output) / "inputs"
+    folder = require_output_folder(output) / "inputs"
     model_path, data_path = demo.write_demo_inputs(folder, seed)
     config = RunConfig(
         model=model_path,
@@ -740,8 +754,9 @@ def sign_result(result: AuditResult, key: Path) -> AuditResult:
 def generate_keys(output: Path, force: bool = False) -> tuple[Path, Path]:
     """Write a new Ed25519 key pair (private key 0600) into ``output``; returns (private, public)."""
     from conformance.evidence.signing import generate_keys as generate
+    from conformance.paths import require_output_folder
 
-    return generate(output, force)
+    return generate(require_output_folder(output), force)
 
 
 def load_report(path: Path) -> AuditResult:
@@ -755,6 +770,9 @@ def run_gated(config: RunConfig, progress: Progress | None = None) -> tuple[Audi
     """``conformance run``: check the baseline and key first, audit, sign; returns (result, diff or None)."""
     from conformance.errors import ConfigError
 
+    from conformance.paths import require_output_folder
+
+    require_output_folder(config.output, config.option("output"))  # before the audit, not after it ran
     if config.fail_on == Severity.regression and config.baseline is None:
         raise ConfigError("--fail-on regression needs a baseline", "give --baseline OLD_REPORT.json")
     baseline = load_report(config.baseline) if config.baseline is not None else None
@@ -800,18 +818,27 @@ def describe_diff(diff: Any, fmt: str = "text", lang: str = "en") -> str:
     return diff.to_json() if fmt == "json" else text(diff, Words(lang), markdown=fmt == "md")
 
 
-def rerun_arguments(result: AuditResult) -> list[str]:
-    """The `conformance run` arguments that reproduce a report."""
+def rerun_arguments(result: AuditResult, trust_model: bool = False, trust_types: Sequence[str] = ()) -> list[str]:
+    """The `conformance run` arguments that reproduce a report, with the verifier's trust, never the report's."""
     from conformance.evidence.verify import rerun_arguments as arguments
 
-    return arguments(list(result.evidence.manifest.command))
+    return arguments(list(result.evidence.manifest.command), trust_model, trust_types)
 
 
-def verify_report(report: Path, public_key: Path | None = None, rerun: bool = False, trust: Path | None = None) -> Any:
+def verify_report(
+    report: Path,
+    public_key: Path | None = None,
+    rerun: bool = False,
+    trust: Path | None = None,
+    trust_model: bool = False,
+    trust_types: Sequence[str] = (),
+) -> Any:
     """Check a report's integrity and signature; with ``rerun``, check its inputs' hashes and re-run it.
     A bundle (``NAME.bundle``) is checked by :func:`verify_bundle`.
 
-    Returns a ``Verification`` (``.ok``, ``.findings``); bad input raises InputError (exit 2).
+    The re-run trusts the model only as far as ``trust_model``/``trust_types`` (the verifier's own
+    flags) say, whatever the report's command recorded. Returns a ``Verification`` (``.ok``,
+    ``.findings``); bad input raises InputError (exit 2).
     """
     from conformance.evidence import verify
 
@@ -831,7 +858,8 @@ def verify_report(report: Path, public_key: Path | None = None, rerun: bool = Fa
     verify.verify_layout(report, result, checked, stored)
     verify.verify_integrity(result, checked, public_key, rerun, stored)
     if rerun:
-        args = rerun_arguments(result)
+        args = rerun_arguments(result, trust_model, trust_types)
+        verify.note_trust(list(result.evidence.manifest.command), trust_model, trust_types, checked)
         if verify.verify_inputs(result, checked, locate=_shipped_profile):
             verify.rerun(result, args, checked)
     return checked
@@ -847,8 +875,11 @@ def _shipped_profile(item: InputFile) -> Path | None:
 
 def render_report(report: Path, formats: list[Format], output: Path | None = None, lang: str = "en") -> list[Path]:
     """Re-render a saved report.json in other formats or another language, without re-running."""
+    from conformance.paths import require_output_folder
+
+    folder = require_output_folder(Path(output) if output is not None else Path(report).parent)
     result = load_report(report)
-    return save_reports(result, Path(output) if output is not None else Path(report).parent, formats, lang)
+    return save_reports(result, folder, formats, lang)
 
 
 # --- question banks (generative audits) -------------------------------------------------------------

@@ -402,6 +402,8 @@ def verify(
     public_key: Annotated[Optional[Path], typer.Option("--public-key", help="The signer's public key: the report must be signed by it.")] = None,
     rerun: Annotated[bool, typer.Option("--rerun", help="Check the inputs' SHA-256, re-run the audit and compare the evidence.")] = False,
     trust: Annotated[Optional[Path], typer.Option("--trust", help="Trust list (YAML) of certification bodies: a bundle's signer must be in it.")] = None,
+    trust_model: Annotated[bool, typer.Option("--trust-model", help="With --rerun: trust the model (never taken from the report).")] = False,
+    trust_type: Annotated[Optional[list[str]], typer.Option("--trust-type", help="With --rerun: a type or import in the model you trust (repeatable; never taken from the report).")] = None,
 ) -> None:
     """Check a report's integrity and signature (and, with --rerun, that it reproduces).
 
@@ -410,7 +412,7 @@ def verify(
     """
     from conformance import api
 
-    checked = api.verify_report(report, public_key, rerun, trust)
+    checked = api.verify_report(report, public_key, rerun, trust, trust_model, trust_type or [])
     for finding in checked.findings:
         sys.stdout.write(("ok    " if finding.ok else "FAIL  ") + finding.message + "\n")
     sys.stdout.write(f"{report}: " + ("verified" if checked.ok else "NOT verified") + "\n")
@@ -684,6 +686,12 @@ def _tidy(command, name: str = "") -> None:
         _tidy(sub, sub_name)
 
 
+def _one_line(text: str) -> str:
+    """A message on one line whatever it quotes: control characters (a newline in a name read from a
+    hostile file) are shown escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors print one line and exit 2; bugs exit 3 (traceback with --debug)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -699,8 +707,13 @@ def main(argv: list[str] | None = None) -> None:
     except ConformanceError as exc:
         if debug:
             traceback.print_exc()
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"error: {_one_line(str(exc))}\n")
         sys.exit(exc.exit_code)
+    except RecursionError:  # a file nested deeper than a reader bounds (each reader should refuse it first)
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write("error: an input is nested too deeply to read (rerun with --debug to see which reader)\n")
+        sys.exit(2)
     except Exception as exc:  # a bug: say so in one line unless asked for the traceback
         if debug:
             traceback.print_exc()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from conformance.choices import Severity
 from conformance.errors import ConfigError, InputError
+from conformance.paths import require_input, shown
 from conformance.result import Format
 from conformance.yamlfile import read_yaml
 
@@ -34,7 +35,7 @@ class RunConfig(BaseModel):
     features: list[str] | None = Field(default=None, description="Model input columns; default: what the model declares, else every other column.")
     positive_label: str | None = Field(default=None, description="The favourable label of the target.")
     task: Task = "auto"
-    declared: dict[str, float] = Field(
+    declared: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = Field(
         default_factory=dict,
         description="Performance levels the provider declares (EU AI Act 13(3)(b)(ii)), e.g. {balanced_accuracy: 0.72}.",
     )
@@ -50,9 +51,9 @@ class RunConfig(BaseModel):
     trust_types: list[str] = Field(default_factory=list, description="Types (skops) or imports (pickle) trusted for loading.")
     trust_model: bool = Field(default=False, description="Trust the model (needed for pickle, joblib and callables).")
     output: Path = Path("reports/run")
-    formats: list[Format] = Field(default_factory=lambda: [Format.json, Format.md, Format.html])
+    formats: list[Format] = Field(default_factory=lambda: [Format.json, Format.md, Format.html], min_length=1)
     fail_on: Severity = Severity.major
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="Seed of every random step (0 to 2**32 - 1).")
     engine: Engine = Field(default="memory", description="memory (pandas), stream (record batches, bounded memory) or dask (a cluster).")
     scheduler: str | None = Field(default=None, description="Dask scheduler address for --engine dask (default: a local cluster).")
     sample_rows: int = Field(default=200_000, ge=1, description="Rows of the seeded sample that row-based checks use with --engine stream or dask.")
@@ -60,6 +61,13 @@ class RunConfig(BaseModel):
     sign_key: Path | None = Field(default=None, description="Ed25519 private key (PEM) to sign the report with.")
     system_name: str | None = Field(default=None, description="Name of the audited system on the certificate (default: the model card's model_name).")
     baseline: Path | None = Field(default=None, description="An earlier report.json to compare with (for --fail-on regression).")
+
+    _run_file: Path | None = PrivateAttr(default=None)
+    _from_file: frozenset[str] = PrivateAttr(default=frozenset())
+
+    def option(self, field: str) -> str:
+        """How the user gave ``field``: its flag (``--sample-rows``), or ``run file PATH: sample_rows``."""
+        return option_name(field, self._run_file if field in self._from_file else None)
 
     # --- a generative subject: question banks asked of an endpoint, a callable, or recorded responses ---
     banks: list[Path] = Field(default_factory=list, description="Question banks (JSONL, CSV, YAML): their presence makes the audit generative.")
@@ -133,8 +141,7 @@ _CALLABLE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 def load_run_file(path: Path) -> dict:
     """Read a run YAML file into a dict of options (validated later, with CLI flags merged in)."""
-    if not path.is_file():
-        raise InputError(f"run file not found: {path}", "check the path given to --config")
+    require_input(path, "--config")
     _, loaded = read_yaml(path, "run file", ConfigError)
     if loaded is None:
         return {}
@@ -158,21 +165,102 @@ def load_run_file(path: Path) -> dict:
     return loaded
 
 
-def build_config(options: dict) -> RunConfig:
-    """Validate merged options into a RunConfig, turning pydantic errors into one clear line."""
+# Fields whose flag is not ``--`` + the field name with dashes.
+FLAGS = {
+    "profiles": "--profile", "features": "--feature", "trust_types": "--trust-type", "declared": "--declare",
+    "sets": "--set", "formats": "--format", "banks": "--bank",
+}
+PATH_FIELDS = ("data", "reference", "model", "checklist", "model_card", "sign_key", "baseline", "banks", "responses",
+               "keywords", "annotations", "corpus_sample")
+
+
+def option_name(field: str, run_file: Path | None = None) -> str:
+    """The option as the user wrote it: a flag, or the key in the run file it came from."""
+    if run_file is not None:
+        return f"run file {shown(run_file)}: {field}"
+    return FLAGS.get(field, "--" + field.replace("_", "-"))
+
+
+def _value(options: dict, loc: tuple, fallback: object) -> object:
+    value = options.get(loc[0], fallback) if loc else fallback
+    if isinstance(value, dict) and len(loc) > 1 and loc[1] in value:
+        return f"{loc[1]}={value[loc[1]]}"
+    if isinstance(value, (list, tuple)) and len(loc) > 1 and not isinstance(options.get(loc[0]), str):
+        index = loc[1]
+        value = value[index] if isinstance(index, int) and index < len(value) else value
+    return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+
+
+def _message(field: str, error: dict) -> tuple[str, str | None]:
+    """The problem and the fix for one pydantic error, in the user's words."""
+    kind, given = error["type"], error.get("input")
+    if field == "formats":
+        if kind == "too_short":
+            return "names no report format", "give one or more of: " + ", ".join(f.value for f in Format)
+        return f"'{shown(given, 20)}' is not a report format", "give one or more of: " + ", ".join(f.value for f in Format)
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return error["msg"].lower().replace("input ", "it ", 1), None
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"is not one of {expected}", None
+    if kind == "path_type":
+        return "is not a file path", None
+    if kind in ("int_parsing", "float_parsing", "int_from_float", "bool_parsing", "finite_number"):
+        return error["msg"].lower().replace("input ", "it ", 1), None
+    message = error["msg"].removeprefix("Value error, ")
+    return message[0].lower() + message[1:], None
+
+
+def build_config(options: dict, run_file: Path | None = None, from_file: set[str] | frozenset[str] = frozenset()) -> RunConfig:
+    """Validate merged options into a RunConfig, turning pydantic errors into one clear line.
+
+    The line names the option as the user gave it (``--format``, or the run file's key) and the
+    value, never pydantic's internal location (``formats.1``).
+    """
     try:
-        return RunConfig.model_validate(options)
+        config = RunConfig.model_validate(options)
     except ValidationError as exc:
         errors = exc.errors()
         first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        where = ".".join(str(part) for part in first["loc"]) or "run configuration"
-        hint = None
+        if not first["loc"]:  # a rule across options
+            raise ConfigError(str(first["msg"]).removeprefix("Value error, ")) from exc
+        field = str(first["loc"][0])
+        label = option_name(field, run_file if field in from_file else None) if field else "run configuration"
         if first["type"] == "extra_forbidden":
             from conformance.errors import did_you_mean
 
-            hint = did_you_mean(str(first["loc"][-1]), RunConfig.model_fields)
-        elif first["type"] == "missing":
-            hint = f"give --{where.replace('_', '-')} or set '{where}' in the run file"
-        if not first["loc"]:  # a rule across options
-            raise ConfigError(str(first["msg"]).removeprefix("Value error, "), hint) from exc
-        raise ConfigError(f"invalid option '{where}': {first['msg']}", hint) from exc
+            where = f"run file {shown(run_file)}" if run_file is not None else "run configuration"
+            raise ConfigError(f"{where}: unknown option '{shown(field)}'", did_you_mean(field, RunConfig.model_fields)) from exc
+        if first["type"] == "missing":
+            raise ConfigError(
+                f"{option_name(field)} is required",
+                f"give {option_name(field)} or set '{field}' in the run file",
+            ) from exc
+        problem, hint = _message(field, first)
+        raise ConfigError(f"{label} {shown(_value(options, tuple(first['loc']), first.get('input')))}: {problem}", hint) from exc
+    config._run_file, config._from_file = run_file, frozenset(from_file)
+    _check_combination(config)
+    return config
+
+
+def _check_combination(config: RunConfig) -> None:
+    """Options that are valid alone but not together: stop before anything runs."""
+    if config.model is not None and config.predictions is not None:
+        raise ConfigError(
+            f"{config.option('model')} and {config.option('predictions')} cannot be used together",
+            "give --model to compute predictions, or --predictions to read them from the data",
+        )
+    if config.target in config.sensitive:
+        raise ConfigError(
+            f"{config.option('sensitive')} {shown(config.target)}: is the target column",
+            "a sensitive attribute must be another column than --target",
+        )
+
+
+def check_inputs(config: RunConfig) -> None:
+    """Every input path names a file (or, for data, a folder of Parquet files): before anything is read."""
+    for field in PATH_FIELDS:
+        for value in getattr(config, field) if field == "banks" else [getattr(config, field)]:
+            if value is None or (field == "model" and _CALLABLE.match(str(value)) and not Path(value).exists()):
+                continue
+            require_input(value, config.option(field), folder=field in ("data", "reference"))

@@ -302,7 +302,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) ->
 def _load_json(archive: zipfile.ZipFile, name: str, limits: Limits, path: Path) -> dict:
     try:
         data = json.loads(_read_member(archive, archive.getinfo(name), limits.json_bytes))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
         raise BundleError(f"{path}: {name} is not valid JSON", "the bundle is corrupt") from exc
     if not isinstance(data, dict):
         raise BundleError(f"{path}: {name} is not a JSON object", "the bundle is corrupt")

@@ -97,15 +97,12 @@ class TrustList:
 
 def load_trust_list(path: Path) -> TrustList:
     """Read and strictly validate a trust list; a bad one stops with one line naming the problem (exit 2)."""
-    import yaml
+    from conformance.yamlfile import read_yaml
 
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"trust list not found: {path}", "write one as docs/certification-bodies.md shows")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"trust list {path} is not valid YAML: {exc}".splitlines()[0]) from exc
+    _, data = read_yaml(path, "trust list", ConfigError)  # the one bounded reader of user YAML
     try:
         parsed = TrustFile.model_validate(data)
     except ValidationError as exc:

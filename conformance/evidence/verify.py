@@ -11,7 +11,7 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +24,8 @@ from conformance.result import AuditResult, InputFile, evidence_sha256
 
 # Options of `conformance run` that change where and how reports are written, not the evidence.
 OUTPUT_OPTIONS = ("--output", "--format", "--sign-key", "--baseline", "--lang", "--fail-on")
+# Options that grant trust to the model: a re-run never takes them from the report it checks.
+TRUST_FLAG, TRUST_OPTION = "--trust-model", "--trust-type"
 RERUN_TIMEOUT = 3600
 
 
@@ -46,6 +48,27 @@ class Verification:
         self.findings.append(Finding(ok, message))
 
 
+def read_json(content: bytes, name: str) -> object:
+    """JSON bytes from a user, refusing nesting deeper than a report's before it can exhaust the stack."""
+    from conformance.limits import MAX_JSON_DEPTH
+
+    deep = InputError(f"{name} is nested more than {MAX_JSON_DEPTH} levels deep", "a report never is: check the file")
+    try:
+        data = json.loads(content)
+    except RecursionError as exc:
+        raise deep from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{name} is not a JSON report: {exc}", "give the report.json a run wrote (not .md or .html)") from exc
+    level = [(data, 1)]
+    while level:
+        value, depth = level.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise deep
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        level.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return data
+
+
 def load_report(path: Path) -> AuditResult:
     """Read a JSON report; anything that is not one is bad input (exit 2), named in one line."""
     return load_stored(path)[0]
@@ -53,18 +76,15 @@ def load_report(path: Path) -> AuditResult:
 
 def load_stored(path: Path) -> tuple[AuditResult, dict]:
     """A report file as the result model and as the JSON object stored (what its signature covers)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"report not found: {path}", "give the report.json a run wrote")
+    from conformance.paths import require_input
+
+    path = require_input(Path(path), "report", hint="give the report.json a run wrote")
     return parse_report(path.read_bytes(), str(path))
 
 
 def parse_report(content: bytes, name: str) -> tuple[AuditResult, dict]:
     """Report bytes as (result model, stored JSON object); bad input (exit 2) names ``name``."""
-    try:
-        data = json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"{name} is not a JSON report: {exc}", "give the report.json a run wrote (not .md or .html)") from exc
+    data = read_json(content, name)
     if not isinstance(data, dict) or "evidence" not in data:
         raise InputError(f"{name} is not a conformance report: it has no 'evidence'", "give the report.json a run wrote")
     try:
@@ -176,25 +196,60 @@ def verify_inputs(
     return all_ok
 
 
-def rerun_arguments(command: list[str]) -> list[str]:
-    """The recorded `conformance run …` arguments without the options that only shape the output."""
+def rerun_arguments(command: list[str], trust_model: bool = False, trust_types: Sequence[str] = ()) -> list[str]:
+    """The recorded `conformance run …` arguments without the options that only shape the output.
+
+    Trust is never inherited: the recorded ``--trust-model`` and ``--trust-type`` are dropped (a
+    report can be written by anyone), and only the verifier's own ``trust_model`` and
+    ``trust_types`` are passed to the re-run.
+    """
     if len(command) < 2 or command[1] != "run":
         raise InputError(
             f"the report's command cannot be re-run: {' '.join(command) or 'none recorded'}",
             "only reports written by `conformance run` or `conformance demo` can be re-run",
+        )
+    if any(arg == "--config" or arg.startswith("--config=") for arg in command[2:]):
+        raise InputError(
+            "the report's command reads a run file (--config), which a re-run does not: it could grant trust",
+            "a report written by `conformance run` records every option on its command line",
         )
     args, skip = [], False
     for arg in command[2:]:
         if skip:
             skip = False
             continue
-        if arg in OUTPUT_OPTIONS:
+        if arg in (*OUTPUT_OPTIONS, TRUST_OPTION):
             skip = True
             continue
-        if arg.split("=", 1)[0] in OUTPUT_OPTIONS and "=" in arg:
+        if arg == TRUST_FLAG or (arg.split("=", 1)[0] in (*OUTPUT_OPTIONS, TRUST_OPTION, TRUST_FLAG) and "=" in arg):
             continue
         args.append(arg)
+    if trust_model:
+        args.append(TRUST_FLAG)
+    for name in trust_types:
+        args += [TRUST_OPTION, name]
     return args
+
+
+def recorded_trust(command: list[str]) -> list[str]:
+    """The trust options a report's command recorded (``--trust-model``, ``--trust-type NAME``)."""
+    found = []
+    for i, arg in enumerate(command):
+        if arg == TRUST_FLAG or arg.startswith(f"{TRUST_FLAG}="):
+            found.append(TRUST_FLAG)
+        elif arg == TRUST_OPTION and i + 1 < len(command):
+            found.append(f"{TRUST_OPTION} {command[i + 1]}")
+        elif arg.startswith(f"{TRUST_OPTION}="):
+            found.append(f"{TRUST_OPTION} {arg.split('=', 1)[1]}")
+    return found
+
+
+def note_trust(command: list[str], trust_model: bool, trust_types: Sequence[str], report: Verification) -> None:
+    """Say, in one line, that the re-run did not take the trust the report's command gave its model."""
+    recorded = recorded_trust(command)
+    if recorded and not trust_model and not trust_types:
+        report.add(True, f"the re-run does not inherit the report's trust ({' '.join(recorded)}): a model that "
+                         "needs it is refused unless you pass --trust-model or --trust-type to verify yourself")
 
 
 def _plain(result: AuditResult) -> dict:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from conformance.errors import DataError, did_you_mean
+from conformance.paths import shown
 
 BINARY_DEFAULT_POSITIVES = ({0, 1}, {False, True})
 
@@ -41,8 +42,8 @@ def require_columns(frame: pd.DataFrame, columns: dict[str, str | None]) -> None
     for role, column in columns.items():
         if column is not None and column not in frame.columns:
             raise DataError(
-                f"column '{column}' (given as {role}) is not in the data",
-                did_you_mean(column, map(str, frame.columns)),
+                f"column '{shown(column)}' (given as {role}) is not in the data",
+                did_you_mean(shown(column), map(str, frame.columns)),
             )
 
 
@@ -163,6 +164,12 @@ def encode_predictions(data: AuditData, predicted: np.ndarray | pd.Series, what:
         return series.to_numpy(dtype=float)
     known = {str(value) for value in pd.unique(data.frame[data.target])}
     unknown = sorted({str(value) for value in pd.unique(series)} - known)
+    if unknown and len(known) == 1:
+        raise DataError(
+            f"target '{shown(data.target)}' has a single value ('{shown(next(iter(known)), 40)}'), "
+            f"so {what} ({_label_text(unknown[:5])}) cannot be compared with it",
+            "check --target names the outcome column, and that the data holds both outcomes",
+        )
     if unknown:
         raise DataError(
             f"{what} has labels the target does not: {_label_text(unknown[:5])}",
@@ -171,12 +178,24 @@ def encode_predictions(data: AuditData, predicted: np.ndarray | pd.Series, what:
     return (series.astype(str) == str(data.positive_label)).to_numpy(dtype=np.int8)
 
 
-def encode_scores(values: np.ndarray | pd.Series, rows: int, what: str) -> np.ndarray:
-    """Scores as floats; missing or non-numeric scores are refused."""
+def encode_scores(values: np.ndarray | pd.Series, rows: int, what: str, hint: str | None = None) -> np.ndarray:
+    """Scores as probabilities of the positive label; missing, non-numeric or out-of-[0, 1] scores are refused.
+
+    A score outside [0, 1] (a margin, a log-odds, a rank) is not a probability: calibration and
+    AUC-based checks would judge a number that means something else, so the audit stops.
+    """
     series = pd.Series(np.asarray(values))
-    if not pd.api.types.is_numeric_dtype(series):
-        raise DataError(f"{what} is not numeric", "scores are the model's probability or score for the positive label")
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        raise DataError(f"{what} is not numeric", "scores are the model's probability for the positive label")
     _no_missing(series, what)
     if len(series) != rows:
         raise DataError(f"{what} has {len(series)} values for {rows} rows")
-    return series.to_numpy(dtype=float)
+    scores = series.to_numpy(dtype=float)
+    outside = ~((scores >= 0) & (scores <= 1))
+    if outside.any():
+        raise DataError(
+            f"{what}: {int(outside.sum())} of {rows} scores lie outside [0, 1] "
+            f"(from {np.nanmin(scores):.4g} to {np.nanmax(scores):.4g}), so they are not probabilities",
+            hint or "give the probability of the positive label (e.g. a sigmoid of the score), or leave out --scores",
+        )
+    return scores

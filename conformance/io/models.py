@@ -96,9 +96,43 @@ def wrap_estimator(estimator: Any, description: str | None = None, **details: An
     return Predictor(estimator, description or type(estimator).__name__, **details)
 
 
+def check_zip(path: Path) -> None:
+    """Refuse a zip (a ``.skops`` file) whose members would expand beyond the limits, before any is read.
+
+    The sizes are the central directory's; :mod:`zipfile` never inflates a member past its
+    declared size, so bounding the declared sizes bounds the memory.
+    """
+    import zipfile
+
+    from conformance.limits import MAX_UNPACKED, MAX_ZIP_MEMBERS, MAX_ZIP_RATIO
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: the skops reader says so in its own words
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise ModelError(f"{path} holds {len(members)} files, more than the {MAX_ZIP_MEMBERS} a model may", "check the file's source")
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNPACKED:
+        raise ModelError(
+            f"{path} would expand to {total} bytes, more than the {MAX_UNPACKED // 1024**3} GiB limit",
+            "check the file's source: this is how a zip bomb looks",
+        )
+    for member in members:
+        if member.file_size > 1024**2 and member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1):
+            raise ModelError(
+                f"{path}: member {member.filename} expands {member.file_size // max(member.compress_size, 1)} times, "
+                f"more than any real model (limit {MAX_ZIP_RATIO})",
+                "check the file's source: this is how a zip bomb looks",
+            )
+
+
 def load_skops(path: Path, trusted: list[str], trust_all: bool) -> Predictor:
-    """Load a skops file, refusing types the user has not trusted."""
+    """Load a skops file, refusing types the user has not trusted (and zip bombs before anything is inflated)."""
     import skops.io as sio
+
+    check_zip(path)
 
     try:
         untrusted = sio.get_untrusted_types(file=path)
@@ -131,46 +165,58 @@ def load_onnx(path: Path, trusted: list[str], trust_all: bool) -> Predictor:
 
 
 def _shown(names: list[str] | tuple[str, ...], limit: int = 8) -> str:
-    names = ["an import the scan could not resolve" if n == "?.?" else n for n in names]
+    from conformance.paths import shown
+
+    pseudo = {"?.?": "an import the scan could not resolve", "?.call": "a call of an object the file builds"}
+    names = [pseudo.get(n, shown(n)) for n in names]
     return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def load_pickled(path: Path, trusted: list[str], trust_all: bool) -> Predictor:
-    """Load a pickle or joblib file: only with --trust-model, after the opcode scan clears it."""
+    """Load a pickle or joblib file: only with --trust-model, after the opcode scan clears it.
+
+    The scan reads opcodes only (nothing is imported or run); without --trust-model the file is
+    refused whatever it imports; with it, every import must be on the exact allow-list or named
+    with --trust-type, and names that run code or touch files are refused whatever the flags.
+    """
     from conformance.io import pickle_scan
 
     try:
-        imports, needs_joblib = pickle_scan.scan_file(path)
+        scan = pickle_scan.scan_file(path)
     except pickle_scan.ScanError as exc:
         raise ModelError(
             f"{path} is not a complete pickle ({exc})",
             "save the model again, or check the file is complete",
         ) from exc
+    imports = list(scan.imports)
     if not trust_all:
         raise ModelError(
             f"{path} is a pickle, which runs code when loaded; it imports {_shown(imports) or 'nothing'}",
             "pass --trust-model if you trust its source, or save the model with skops.io.dump",
         )
-    refused = pickle_scan.verdict(imports, trusted).refused
-    if refused:
-        flags = " ".join(f"--trust-type {name}" for name in refused if name != "?.?")
+    checked = pickle_scan.verdict(imports, trusted)
+    if checked.denied:
         raise ModelError(
-            f"{path} imports names outside the allow-list, refused even with --trust-model: {_shown(refused)}",
-            f"inspect them; if you trust them, pass {flags}" if flags else "re-save the model with a standard pickle protocol",
+            f"{path} imports names that run code or touch files, refused whatever the flags: {_shown(checked.denied)}",
+            "do not load this file; save the model with skops.io.dump, or as a plain scikit-learn pickle",
         )
-    if needs_joblib:
-        try:
-            import joblib  # noqa: F401  (scikit-learn depends on it, so this is rarely missing)
-        except ImportError as exc:
-            raise ModelError(f"cannot load {path}: it is a joblib file and joblib is not installed", "pip install joblib") from exc
+    if checked.refused:
+        from conformance.paths import shown
+
+        flags = " ".join(f"--trust-type {shown(name)}" for name in checked.refused[:8])
+        raise ModelError(
+            f"{path} imports names outside the allow-list, refused even with --trust-model: {_shown(checked.refused)}",
+            f"inspect them; if you trust them, pass {flags}",
+        )
     try:
-        loader = pickle_scan.load_joblib if needs_joblib else pickle_scan.load_pickle
-        estimator = loader(path, set(trusted))
+        estimator = pickle_scan.load_file(path, trusted)
     except pickle.UnpicklingError as exc:
         raise ModelError(f"{path} was refused while loading: {exc}", "name it with --trust-type if you trust it") from exc
+    except pickle_scan.ScanError as exc:
+        raise ModelError(f"{path} is not a complete pickle ({exc})", "save the model again") from exc
     except Exception as exc:
         raise ModelError(f"cannot load {path}: {type(exc).__name__}: {exc}") from exc
-    kind = "joblib" if needs_joblib else "pickle"
+    kind = f"joblib, {scan.compression}" if scan.compression else "joblib" if scan.joblib else "pickle"
     return wrap_estimator(
         estimator,
         f"{type(estimator).__name__} ({path.name}, {kind}; {len(imports)} imports scanned)",

@@ -77,6 +77,34 @@ def _graph_classes(path: Path) -> list[Any] | None:
     return found
 
 
+def check_external_data(path: Path) -> None:
+    """Refuse a model whose tensors point at files outside its own folder (``../../etc/passwd``).
+
+    An ONNX file may keep large tensors in other files named by a relative path; onnxruntime would
+    read whatever file the path names. Checked with the ``onnx`` package when it is installed.
+    """
+    try:
+        import onnx
+        from onnx.external_data_helper import _get_all_tensors
+    except ImportError:
+        return
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:
+        return  # not readable: onnxruntime says so in its own words
+    folder = Path(path).resolve().parent
+    for tensor in _get_all_tensors(model):
+        if tensor.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        location = next((e.value for e in tensor.external_data if e.key == "location"), "")
+        target = (folder / location).resolve()
+        if Path(location).is_absolute() or folder not in (target, *target.parents):
+            raise ModelError(
+                f"{path}: tensor '{tensor.name}' reads its data from {location}, outside the model's folder",
+                "keep external data files beside the model",
+            )
+
+
 class OnnxModel:
     """An onnxruntime session with ``predict``, ``predict_proba``, ``classes_``, ``feature_names_in_``."""
 
@@ -88,6 +116,7 @@ class OnnxModel:
                 f"cannot load {path}: ONNX models need onnxruntime, which is not installed",
                 "pip install 'conformance-audit[onnx]'",
             ) from exc
+        check_external_data(path)
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only: warnings would print around the one-line message
         try:

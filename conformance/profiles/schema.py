@@ -57,14 +57,14 @@ class Source(_Strict):
 class ThresholdSpec(_Strict):
     """Bounds on a metric and where the numbers come from."""
 
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
     min_declared: str | None = Field(
         default=None,
         description="The bound is the level the provider declares for this name (run file or model card `declared:`), minus tolerance.",
     )
     max_declared: str | None = Field(default=None, description="The bound is the declared level plus tolerance.")
-    tolerance: float = Field(default=0.0, ge=0, description="Allowed shortfall against a declared level.")
+    tolerance: float = Field(default=0.0, ge=0, allow_inf_nan=False, description="Allowed shortfall against a declared level.")
     min_n: int | None = Field(
         default=None, ge=1,
         description="Smallest sample (Measurement.n) the value may come from; below it the verdict is inconclusive, never a pass.",
@@ -205,8 +205,8 @@ class QuestionBank(_Strict):
 class ThresholdOverride(_Strict):
     """New bounds (or origin, note) for an inherited threshold; unset keys keep their value."""
 
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
     origin: ThresholdOrigin | None = None
     note: str | None = None
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, get_args
 
-import yaml
+from conformance.yamlfile import parse_yaml
 
 from conformance.errors import ConfigError, did_you_mean
 from conformance.profiles.loader import LoadedProfile, select_use_cases
@@ -53,8 +53,8 @@ def parse_set(text: str) -> SetOption:
     if not target or (target != "annex_iii" and "." not in target):
         raise ConfigError(f"--set '{text}': expected REQUIREMENT.FIELD before '='", SYNTAX)
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as exc:
+        value = parse_yaml(raw, f"'{text}'", "--set", ConfigError)[1] if raw.strip() else None
+    except ConfigError as exc:
         raise ConfigError(f"--set '{text}': the value is not valid YAML", "quote strings with spaces") from exc
     if isinstance(value, (dict, list)) and target != "annex_iii":
         raise ConfigError(f"--set '{text}': the value must be a single number, word or null", SYNTAX)

@@ -129,7 +129,7 @@ def test_not_a_report_is_exit_2_with_one_line(cli, tmp_path, content, message):
 
 
 def test_missing_report_and_bad_key_files_are_exit_2(cli, signed_run, tmp_path):
-    assert "report not found" in cli("verify", tmp_path / "nope.json").err
+    assert "nope.json: no such file" in cli("verify", tmp_path / "nope.json").err
     (tmp_path / "bad.pub").write_text("not a key")
     ran = cli("verify", signed_run / "out" / "report.json", "--public-key", tmp_path / "bad.pub")
     assert ran.code == 2 and "is not a PEM public key" in ran.err
@@ -188,8 +188,10 @@ def test_a_demo_report_records_the_run_that_reproduces_it(tmp_path):
     inputs = tmp_path / "demo" / "inputs"
     assert args[:4] == ["--model", str(inputs / "model.skops"), "--data", str(inputs / "german_credit_test.csv")]
     assert ["--reference", str(inputs / "german_credit_train.csv")] == args[4:6]
-    assert "--model-card" in args and "--trust-type" in args and args[-2:] == ["--seed", "3"]
-    assert api.run_command(config)[2:] == args
+    assert "--model-card" in args and args[-2:] == ["--seed", "3"]
+    assert "--trust-type" in result.evidence.manifest.command and "--trust-type" not in args  # trust is not inherited
+    assert [a for a in api.run_command(config)[2:] if a not in ("--trust-type", *demo_trusted())] == args
+    assert api.rerun_arguments(result, trust_types=["x.Y"])[-2:] == ["--trust-type", "x.Y"]
 
 
 def test_a_python_api_report_cannot_be_rerun(cli, predictions_frame, tmp_path):
@@ -211,3 +213,9 @@ def test_a_shipped_profile_from_another_installation_is_found_by_id(signed_run):
     checked = verify.Verification("x")
     assert verify.verify_inputs(moved, checked, base=signed_run, locate=api._shipped_profile)
     assert any("found at" in f.message and f.ok for f in checked.findings)
+
+
+def demo_trusted() -> list[str]:
+    from conformance.datasets import demo
+
+    return demo.TRUSTED_TYPES

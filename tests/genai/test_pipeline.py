@@ -57,6 +57,7 @@ def test_bad_responses_files_exit_2(cli, bank, tmp_path, mutate, message):
 
 
 def test_subject_choice_errors(cli, bank, tmp_path):
+    (tmp_path / "r.jsonl").write_text("")  # an existing file: a missing one is refused first, naming --responses
     ran = cli("run", "--profile", PROFILE, "--responses", tmp_path / "r.jsonl")
     assert ran.code == 2 and "needs a question bank" in ran.err
     ran = cli("run", "--bank", bank, "--profile", PROFILE)
