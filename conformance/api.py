@@ -847,7 +847,7 @@ def verify_report(
             from conformance.errors import ConfigError
 
             raise ConfigError("--public-key applies to a report.json", "check a bundle's signer with --trust TRUST.yaml")
-        return verify_bundle(report, trust, rerun).verification
+        return verify_bundle(report, trust, rerun, trust_model, trust_types).verification
     if trust is not None:
         from conformance.errors import ConfigError
 
@@ -950,13 +950,16 @@ def load_trust(path: Path | None) -> Any:
     return None if path is None else load_trust_list(path)
 
 
-def verify_bundle(bundle: Path, trust: Path | Any = None, rerun: bool = False) -> Any:
+def verify_bundle(
+    bundle: Path, trust: Path | Any = None, rerun: bool = False, trust_model: bool = False, trust_types: Sequence[str] = ()
+) -> Any:
     """Integrity, DSSE signature, signer in the trust list, and with ``rerun`` the audit re-run from
-    the bundled inputs. Returns a ``BundleCheck`` (``.ok``, ``.verification.findings``)."""
+    the bundled inputs, trusting the model only as far as the verifier's own ``trust_model`` and
+    ``trust_types`` say. Returns a ``BundleCheck`` (``.ok``, ``.verification.findings``)."""
     from conformance.evidence.bundle_verify import verify_bundle as check
 
     trusted = load_trust(trust) if isinstance(trust, (str, Path)) else trust
-    return check(bundle, trusted, rerun)
+    return check(bundle, trusted, rerun, trust_model=trust_model, trust_types=trust_types)
 
 
 def rejudge_bundle(bundle: Path, profile_refs: Sequence[str], sets: Sequence[str] = (), trust: Path | None = None) -> AuditResult:

@@ -9,6 +9,7 @@ result (:class:`BundleCheck` with ``ok`` False, exit 1).
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -135,11 +136,12 @@ FILE_OPTIONS = {"--model": "model", "--data": "data", "--reference": "reference"
                 "--checklist": "checklist"}
 
 
-def rerun_from(result: AuditResult, folder: Path, members: list, report: Verification) -> None:
+def rerun_from(result: AuditResult, folder: Path, members: list, report: Verification,
+               trust_model: bool = False, trust_types: Sequence[str] = ()) -> None:
     """Re-run a bundle's audit on its extracted members: the recorded command with each file option
     (and each profile given by path) pointing at the bundled file; the evidence must come out the
     same, the files' paths aside."""
-    from conformance.evidence.verify import rerun, rerun_arguments
+    from conformance.evidence.verify import note_trust, rerun, rerun_arguments
 
     where: dict[str, Path] = {}
     for member in members:
@@ -147,7 +149,8 @@ def rerun_from(result: AuditResult, folder: Path, members: list, report: Verific
             depth = 3 if member.name.startswith("inputs/") else 2
             where.setdefault(member.role, folder.joinpath(*PurePosixPath(member.name).parts[:depth]))
     recorded = {item.path: item.role for item in result.evidence.manifest.inputs}
-    args = rerun_arguments(list(result.evidence.manifest.command))
+    args = rerun_arguments(list(result.evidence.manifest.command), trust_model, trust_types)
+    note_trust(list(result.evidence.manifest.command), trust_model, trust_types, report)
     moved = list(args)
     for i, arg in enumerate(args[:-1]):
         role = FILE_OPTIONS.get(arg) or (recorded.get(args[i + 1]) if arg == "--profile" else None)
@@ -160,7 +163,8 @@ def rerun_from(result: AuditResult, folder: Path, members: list, report: Verific
 
 
 def verify_bundle(source: Path | bytes, trust: TrustList | None = None, rerun: bool = False,
-                  limits: Limits | None = None, name: str | None = None) -> BundleCheck:
+                  limits: Limits | None = None, name: str | None = None,
+                  trust_model: bool = False, trust_types: Sequence[str] = ()) -> BundleCheck:
     """Check a bundle end to end (with ``rerun``, re-run its audit from the bundled inputs)."""
     bundle = open_bundle(source, limits, name or str(source))
     try:
@@ -187,7 +191,8 @@ def verify_bundle(source: Path | bytes, trust: TrustList | None = None, rerun: b
                 report.add(False, "the bundle holds no inputs to re-run: bundle with --include-inputs")
             elif report.ok:
                 with tempfile.TemporaryDirectory(prefix="conformance-rerun-bundle-") as tmp:
-                    rerun_from(result, extract(bundle, Path(tmp)), list(bundle.members.values()), report)
+                    rerun_from(result, extract(bundle, Path(tmp)), list(bundle.members.values()), report,
+                               trust_model, trust_types)
         return check
     finally:
         bundle.close()

@@ -62,3 +62,20 @@ def test_rerun_refuses_the_model_unless_the_verifier_trusts_it(trusted_run):
     trusted = conformance("verify", "out/report.json", "--rerun", "--trust-model", cwd=trusted_run)
     assert trusted.returncode == 0, trusted.stdout + trusted.stderr
     assert "does not inherit" not in trusted.stdout and "ok    the re-run reproduces the evidence" in trusted.stdout
+
+
+def test_a_bundle_rerun_trusts_only_the_verifier(trusted_run, tmp_path):
+    bundle = tmp_path / "x.bundle"
+    assert conformance("keys", "generate", "--output", tmp_path / "keys", cwd=tmp_path).returncode == 0
+    from conformance.evidence.signing import PRIVATE_NAME
+
+    key = tmp_path / "keys" / PRIVATE_NAME
+    made = conformance("bundle", "out", "--output", bundle, "--include-inputs", "--sign-key", key, cwd=trusted_run)
+    assert made.returncode == 0, made.stderr
+    ran = conformance("verify", bundle, "--rerun", cwd=tmp_path)
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert "the re-run does not inherit the report's trust (--trust-model)" in ran.stdout
+    assert "which runs code when loaded" in ran.stdout
+    trusted = conformance("verify", bundle, "--rerun", "--trust-model", cwd=tmp_path)
+    assert trusted.returncode == 0, trusted.stdout + trusted.stderr
+    assert "ok    the re-run reproduces the evidence" in trusted.stdout
