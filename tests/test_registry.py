@@ -70,7 +70,7 @@ def test_cli_start_up_does_not_import_heavy_libraries():
         "heavy = [m for m in ('sklearn', 'skops', 'pandas', 'scipy', 'pyarrow') if m in sys.modules]; "
         "print(','.join(heavy))"
     )
-    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    ran = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True)
     assert ran.stdout.strip() == "", f"imported at start-up: {ran.stdout.strip()}"
 
 

@@ -22,7 +22,8 @@ PROBE = (
 
 
 def imported_by(*args: str) -> set[str]:
-    ran = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True)
+    # `-I`: the working folder (the source tree) must not shadow the installed package
+    ran = subprocess.run([sys.executable, "-I", "-c", PROBE, *args], capture_output=True, text=True, check=True)
     return set(filter(None, ran.stdout.strip().splitlines()[-1].removeprefix("loaded:").split(",")))
 
 

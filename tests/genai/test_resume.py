@@ -13,7 +13,6 @@ from pathlib import Path
 
 from tests.genai.conftest import PROFILE, write_bank
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _answers(journal: Path) -> list[dict]:
@@ -35,12 +34,15 @@ def test_kill_9_then_resume_asks_only_for_what_is_missing(server, tmp_path, cli,
     out, journal = tmp_path / "out", tmp_path / "out" / "journal.jsonl"
     args = ["run", "--bank", str(bank), "--endpoint", srv.url, "--endpoint-model", "test-model", "--profile", str(PROFILE),
             "--output", str(out), "--format", "json", "--concurrency", "2", "--api-key-env", "none"]
-    process = subprocess.Popen([sys.executable, "-m", "conformance.cli", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    # run from tmp_path: `-m` puts the working folder first on sys.path, and the source tree must not
+    # shadow the installed package
+    process = subprocess.Popen([sys.executable, "-m", "conformance.cli", *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         while len(_answers(journal)) < 15 and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.02)
+        assert process.poll() is None, f"the run ended before it could be killed: {process.stderr.read().decode()[-500:]}"
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.wait(timeout=30)
