@@ -9,8 +9,6 @@ come in through :mod:`conformance.genai.importers`.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import sys
@@ -20,9 +18,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from conformance.errors import ConfigError, InputError, did_you_mean
+from conformance.io.records import csv_rows, jsonl_rows, read_text
 
 Expected = Literal["refuse", "answer", "any"]
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -144,21 +150,8 @@ def parse_item(raw: Any, path: Path, line: int | None) -> BankItem:
         raise _field_error(path, line, exc) from exc
 
 
-def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"bank {path}:{number}: not a JSON object: {exc.msg}", "one JSON object per line") from exc
-
-
 def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, Any]]:
-    reader = csv.DictReader(io.StringIO(text))
-    start = 2
-    for row in reader:
-        line, start = start, reader.line_num + 1
+    for line, row in csv_rows(text):
         if None in row:
             raise ConfigError(f"bank {path}:{line}: more cells than the header has columns")
         item: dict[str, Any] = {k.strip(): v for k, v in row.items() if k is not None and v not in (None, "")}
@@ -189,13 +182,6 @@ def _yaml_rows(path: Path) -> Iterator[tuple[int, Any]]:
     yield from zip(lines, data)
 
 
-def _text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"bank {path} is not UTF-8 text", "save it as UTF-8") from exc
-
-
 def read_bank(path: Path) -> Bank:
     """Read one bank file (JSONL, CSV or YAML) into validated items."""
     path = Path(path)
@@ -208,8 +194,8 @@ def read_bank(path: Path) -> Bank:
     if kind == "yaml":
         rows = _yaml_rows(path)
     else:
-        text = _text(path)
-        rows = _jsonl_rows(path, text) if kind == "jsonl" else _csv_rows(path, text)
+        text = read_text(path, f"bank {path}")
+        rows = jsonl_rows(text, f"bank {path}") if kind == "jsonl" else _csv_rows(path, text)
     items, seen = [], {}
     for line, raw in rows:
         item = parse_item(raw, path, line)

@@ -11,9 +11,7 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 
 from conformance.errors import ConfigError, InputError
 from conformance.genai.bank import BankItem, parse_item
+from conformance.io.records import csv_rows, jsonl_rows, read_text
 
 FIELDS = tuple(BankItem.model_fields)
 
@@ -53,10 +52,7 @@ def _stable_id(prefix: str, text: str, taken: set[str]) -> str:
 def _text(path: Path) -> str:
     if not path.is_file():
         raise InputError(f"file to import not found: {path}")
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text", "save it as UTF-8") from exc
+    return read_text(path, str(path))
 
 
 def import_moonshot(path: Path, values: dict[str, str], mapping: dict[str, str] | None = None) -> list[BankItem]:
@@ -103,18 +99,9 @@ def _parse(raw: dict[str, Any], path: Path, where: str) -> BankItem:
 def _table_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     text = _text(path)
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    yield number, json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ConfigError(f"{path}:{number}: not a JSON object: {exc.msg}") from exc
-        return
-    reader = csv.DictReader(io.StringIO(text))
-    line = 2
-    for row in reader:
-        yield line, row
-        line = reader.line_num + 1
+        yield from jsonl_rows(text, str(path))
+    else:
+        yield from csv_rows(text)
 
 
 def import_table(path: Path, mapping: dict[str, str], values: dict[str, str], id_prefix: str | None = None) -> list[BankItem]:

@@ -8,34 +8,21 @@ answers it was given.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from conformance.errors import ConfigError, InputError, did_you_mean
 from conformance.genai.context import Answer
+from conformance.io.records import csv_rows, jsonl_rows, read_text
 
 
-def _rows(path: Path, text: str) -> list[tuple[int, Any]]:
+def _rows(path: Path, text: str) -> Iterator[tuple[int, Any]]:
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        out = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    out.append((number, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raise ConfigError(f"responses {path}:{number}: not a JSON object: {exc.msg}", "one JSON object per line") from exc
-        return out
+        return jsonl_rows(text, f"responses {path}")
     if path.suffix.lower() != ".csv":
         raise InputError(f"cannot read responses {path}: unknown file type '{path.suffix}'", "use .jsonl or .csv")
-    reader = csv.DictReader(io.StringIO(text))
-    out, line = [], 2
-    for row in reader:
-        out.append((line, row))
-        line = reader.line_num + 1
-    return out
+    return csv_rows(text)
 
 
 def read_responses(path: Path, known: set[str]) -> dict[tuple[str, int], Answer]:
@@ -43,10 +30,7 @@ def read_responses(path: Path, known: set[str]) -> dict[tuple[str, int], Answer]
     path = Path(path)
     if not path.is_file():
         raise InputError(f"responses file not found: {path}", "check the path given to --responses")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"responses {path} are not UTF-8 text", "save the file as UTF-8") from exc
+    text = read_text(path, f"responses {path}")
     answers: dict[tuple[str, int], Answer] = {}
     lines: dict[tuple[str, int], int] = {}
     for line, row in _rows(path, text):

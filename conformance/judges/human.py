@@ -9,16 +9,15 @@ kappa for two annotators, Fleiss' kappa for more.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from conformance.errors import ConfigError, InputError, did_you_mean
 from conformance.genai.bank import BankItem
+from conformance.io.records import csv_rows, jsonl_rows, read_text
 from conformance.judges.base import Label
 from conformance.stats.agreement import cohen_kappa, fleiss_kappa
 
@@ -35,26 +34,11 @@ class Annotation:
     annotator: str
 
 
-def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"annotations {path} are not UTF-8 text", "save the file as UTF-8") from exc
+def _rows(path: Path) -> Iterator[tuple[int, Any]]:
+    text = read_text(path, f"annotations {path}")
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        rows = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    rows.append((number, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raise ConfigError(f"annotations {path}:{number}: not a JSON object: {exc.msg}") from exc
-        return rows
-    reader = csv.DictReader(io.StringIO(text))
-    out, line = [], 2
-    for row in reader:
-        out.append((line, row))
-        line = reader.line_num + 1
-    return out
+        return jsonl_rows(text, f"annotations {path}")
+    return csv_rows(text)
 
 
 def read_annotations(path: Path, known: set[str]) -> list[Annotation]:
