@@ -150,6 +150,7 @@ class RequirementResult(_Frozen):
     remediation: str | None = None
     question: str | None = Field(default=None, description="Question id of a checklist item.")
     question_text: str | None = None
+    question_text_zh: str | None = Field(default=None, description="The question in Chinese, for zh reports.")
     answer: ChecklistAnswer | None = Field(default=None, description="None while the question is unanswered (pending).")
     grade: str | None = Field(default=None, description="Grade of the value (e.g. AI Verify A–E) when the requirement grades it.")
     score: float | None = Field(default=None, description="The 0–100 score the grade was read from.")

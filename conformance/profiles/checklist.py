@@ -174,6 +174,7 @@ def judge_item(
         remediation=guidance if verdict in ("fail", "inconclusive", "pending") else None,
         question=question.id,
         question_text=question.text,
+        question_text_zh=question.text_zh,
         answer=answer,
     )
 

@@ -77,6 +77,7 @@ def render_html(result: AuditResult, lang: str = DEFAULT, unfolded: bool = False
         checks=checks,
         anchors=anchors,
         observed=lambda r: _observed(r, t),
+        question_text=t.question_text,
         findings=by_seriousness(r for r in ev.requirements if r.verdict in FINDINGS),
         checklist=[r for r in ev.requirements if r.kind == "checklist"],
         origins=sorted({r.threshold.origin for r in ev.requirements if r.threshold}),

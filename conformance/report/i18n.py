@@ -127,6 +127,11 @@ class Words:
     def requirement_title(self, requirement: RequirementResult) -> str:
         return self._localised(requirement.title, getattr(requirement, f"title_{self.lang}", None))
 
+    def question_text(self, requirement: RequirementResult) -> str:
+        """A checklist item's question in this language when the profile provides it, else its title."""
+        default = requirement.question_text or requirement.title
+        return self._localised(default, getattr(requirement, f"question_text_{self.lang}", None))
+
     def _localised(self, default: str, translated: object) -> str:
         return translated if self.lang != DEFAULT and isinstance(translated, str) and translated else default
 

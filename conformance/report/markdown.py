@@ -133,7 +133,7 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
             a = r.answer
             files = ", ".join(f"`{e.ref}`" + (f" ({e.sha256[:12]}…)" if e.sha256 else "") for e in a.evidence) if a else ""
             lines.append(
-                f"| {_cell(r.question_text or r.question or r.title)} | "
+                f"| {_cell(t.question_text(r))} | "
                 f"{t('answer.' + a.answer) if a else t('text.unanswered')} | {_cell(a.justification or '') if a else ''} | {_cell(files)} |"
             )
         lines.append("")

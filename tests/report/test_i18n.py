@@ -166,3 +166,18 @@ def test_chinese_reasons_have_no_english_of_their_own(demo_result):
         for part in r.reason_parts:
             text = zh.message(scrub(part.model_dump()))
             assert _english(text) == [], (r.id, text)
+
+
+def test_checklist_questions_read_in_the_report_language(predictions_frame):
+    from conformance import api
+    from conformance.profiles.loader import load_profile
+
+    result = api.audit(predictions_frame, target="approved", positive_label="yes", predictions="decision",
+                       scores="score", sensitive=["sex"], profiles=["cn-pipl-art24"])
+    question = next(q for q in load_profile("cn-pipl-art24").questions.values() if q.text_zh)
+    item = next(r for r in result.evidence.requirements if r.question == question.id)
+    assert item.question_text_zh == question.text_zh
+    for fmt in (Format.md, Format.html):
+        zh, en = RENDERERS[fmt](result, lang="zh"), RENDERERS[fmt](result, lang="en")
+        assert question.text_zh in zh and question.text_zh not in en
+        assert " ".join(question.text.split()[:6]) in en
