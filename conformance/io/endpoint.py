@@ -29,6 +29,7 @@ import json
 import os
 import random
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -108,7 +109,7 @@ class RateLimiter:
 
 
 @dataclass
-class Connector:
+class Connector(ABC):
     """Concurrency, rate limit and retries around one ``_send`` per subclass."""
 
     concurrency: int = 8
@@ -170,8 +171,9 @@ class Connector:
             completion.attempts = attempt + 1
             return completion
 
+    @abstractmethod
     async def _send(self, messages: list[dict[str, str]], slot: int = 0) -> Completion:
-        raise NotImplementedError
+        """One request, translated for the transport; failures classified as rate-limit, transient or fatal."""
 
 
 def _retry_after(value: str | None) -> float | None:
