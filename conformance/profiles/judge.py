@@ -48,8 +48,11 @@ def bound_msg(threshold: ThresholdSpec | Threshold) -> dict:
     return msg("bound.max", max=f"{threshold.max:g}")
 
 
-def _fmt(value: float | None) -> str:
-    return "undefined" if value is None else f"{value:.3f}"
+def _fmt(value: float | None, interval: bool = True) -> str:
+    """A value for a sentence: a whole number measured without an interval is a count (``16``, not ``16.000``)."""
+    if value is None:
+        return "undefined"
+    return str(int(value)) if not interval and float(value).is_integer() else f"{value:.3f}"
 
 
 def observe(measurement: Measurement, requirement: Requirement) -> Observation:
@@ -64,9 +67,10 @@ def observe(measurement: Measurement, requirement: Requirement) -> Observation:
                    note=msg("reason.note", note=measurement.note) if measurement.note else "")
         return Observation(attribute=measurement.attribute, value=None, ci=ci, verdict="inconclusive", reason=reason,
                            reason_parts=[Message(**part)])
-    shown = f"{requirement.metric}{where} = {_fmt(value)}"
+    has_interval = ci is not None and ci.low is not None and ci.high is not None
+    shown = f"{requirement.metric}{where} = {_fmt(value, has_interval)}"
     interval: dict | str = ""
-    if ci is not None and ci.low is not None and ci.high is not None:
+    if has_interval:
         shown += f" ({ci.level:.0%} CI {_fmt(ci.low)}–{_fmt(ci.high)})"
         interval = msg("reason.interval", level=f"{ci.level:.0%}", low=_fmt(ci.low), high=_fmt(ci.high))
     verdict: Verdict
@@ -100,7 +104,7 @@ def observe(measurement: Measurement, requirement: Requirement) -> Observation:
         why += (f"; {measurement.attribute} is outside the attributes the source's number covers "
                 f"({', '.join(threshold.scope_attributes)}): a tool-default screen here")
         whys.append(msg("reason.out_of_scope", attribute=measurement.attribute, attributes=", ".join(threshold.scope_attributes)))
-    part = msg("reason.observed", metric=requirement.metric, where=where_msg, value=_fmt(value), interval=interval, why=whys)
+    part = msg("reason.observed", metric=requirement.metric, where=where_msg, value=_fmt(value, has_interval), interval=interval, why=whys)
     return Observation(attribute=measurement.attribute, value=value, ci=ci, verdict=verdict, reason=f"{shown}: {why}",
                        reason_parts=[Message(**part)])
 
@@ -189,8 +193,9 @@ def judge(
     if undeclared and outcome.status == "ok" and spec.when_undeclared == "informative":
         measured = [m for m in outcome.measurements if m.metric == requirement.metric]
         observations = [Observation(attribute=m.attribute, value=m.value, ci=m.ci, verdict="pass" if m.value is not None else "inconclusive",
-                                    reason=f"{requirement.metric} = {_fmt(m.value)}",
-                                    reason_parts=[Message(**msg("reason.value", metric=requirement.metric, value=_fmt(m.value)))])
+                                    reason=f"{requirement.metric} = {_fmt(m.value, m.ci is not None)}",
+                                    reason_parts=[Message(**msg("reason.value", metric=requirement.metric,
+                                                                value=_fmt(m.value, m.ci is not None)))])
                         for m in measured]
         verdict: Verdict = "pass" if observations and all(m.value is not None for m in measured) else "inconclusive"
         reason = "reported, not judged: " + "; ".join(o.reason or "" for o in observations) + f" ({undeclared} to judge it)"

@@ -12,7 +12,7 @@ def fmt(value: float | None, digits: int = 3) -> str:
 
 def observed(value: float | None, has_interval: bool) -> str:
     """An observed value: a whole number without an interval is a count (``16``, not ``16.000``)."""
-    if value is not None and not has_interval and float(value).is_integer() and abs(value) >= 1:
+    if value is not None and not has_interval and float(value).is_integer():
         return str(int(value))
     return fmt(value)
 

@@ -144,3 +144,10 @@ def test_declared_bounds_must_say_provider_declared():
             dict(id="r", clause="1", title="t", principle="accuracy", check="performance.classification",
                  metric="balanced_accuracy", threshold={"min_declared": "balanced_accuracy", "origin": "tool-default"})
         )
+
+
+def test_a_count_reads_as_a_whole_number_and_a_rate_keeps_its_decimals():
+    assert "ratio for sex = 16: " in observe(_m(16.0), _req(min=30)).reason
+    assert "ratio for sex = 0: " in observe(_m(0.0), _req(min=30)).reason
+    rate = observe(_m(1.0, 0.9, 1.0), _req(min=0.8)).reason
+    assert "ratio for sex = 1.000 (95% CI 0.900–1.000)" in rate
