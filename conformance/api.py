@@ -17,7 +17,7 @@ from conformance import __version__
 from conformance.checks import REGISTRY
 from conformance.checks.base import AuditContext, Check
 from conformance.checks.documentation import CARD_TEMPLATE, load_model_card
-from conformance.checks.runner import run_check
+from conformance.checks.runner import run_all
 from conformance.config import RunConfig, Severity, build_config, check_inputs, load_run_file
 from conformance.errors import DataError
 from conformance.evidence.manifest import build_manifest, hash_input
@@ -272,13 +272,7 @@ def _audit(
         stats=stats,
     )
 
-    outcomes = {}
-    for index, (key, task_) in enumerate(plan.tasks.items()):
-        if progress:
-            progress(task_.check.id, index, len(plan.tasks))
-        outcomes[key] = run_check(key, task_.check, task_.params, ctx)
-    if progress:
-        progress("done", len(plan.tasks), len(plan.tasks))
+    outcomes = run_all(plan.tasks, ctx, progress)
 
     levels = _declared_levels(model_card, declared)
     requirements, summaries = assess(plan, outcomes, answers, evidence_hashes, levels, adopt_defaults)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from conformance.checks.base import AuditContext, Check, CheckParams, NotApplicable
 from conformance.errors import ConformanceError
@@ -36,3 +38,19 @@ def run_check(key: str, check: Check, params: CheckParams, ctx: AuditContext) ->
         note = ctx.stats.sample_note
         measurements = [m.model_copy(update={"note": f"{m.note}; {note}" if m.note else note}) for m in measurements]
     return CheckOutcome(**base, status="ok", measurements=measurements)
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def run_all(tasks: Mapping[str, Any], ctx: Any, progress: Progress | None = None) -> dict[str, CheckOutcome]:
+    """Every planned task (key → a task with ``check`` and ``params``) measured once, in plan order,
+    reporting progress as (check id, done, total) and ("done", total, total) at the end."""
+    outcomes: dict[str, CheckOutcome] = {}
+    for index, (key, task) in enumerate(tasks.items()):
+        if progress:
+            progress(task.check.id, index, len(tasks))
+        outcomes[key] = run_check(key, task.check, task.params, ctx)
+    if progress:
+        progress("done", len(tasks), len(tasks))
+    return outcomes

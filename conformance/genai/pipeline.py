@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from conformance.checks.runner import run_check
+from conformance.checks.runner import run_all
 from conformance.config import RunConfig
 from conformance.errors import ConfigError, DataError, ModelError
 from conformance.evidence.manifest import build_manifest, hash_input
@@ -275,13 +275,7 @@ def run_generative(config: RunConfig, plan: Plan, command: list[str], progress: 
 
         ctx.corpus_sample = load_corpus_sample(corpus, getattr(config, "corpus_size", None))
         judge_inputs.append(hash_input("corpus_sample", corpus))
-    outcomes = {}
-    for index, (key, task) in enumerate(plan.tasks.items()):
-        if progress:
-            progress(task.check.id, index, len(plan.tasks))
-        outcomes[key] = run_check(key, task.check, task.params, ctx)
-    if progress:
-        progress("done", len(plan.tasks), len(plan.tasks))
+    outcomes = run_all(plan.tasks, ctx, progress)
     requirements, summaries = assess(plan, outcomes, answers_in, evidence_hashes or {}, dict(config.declared), config.adopt_defaults)
     overrides, waivers = customisations(plan)
     bank_records, bank_inputs = _bank_records(banks)
