@@ -27,6 +27,7 @@ import os
 import stat
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
@@ -90,14 +91,8 @@ class Bundle:
 
     def digest_of(self, name: str) -> str:
         digest = hashlib.sha256()
-        info = self.archive.getinfo(name)
-        with self.archive.open(info) as handle:
-            seen = 0
-            for block in iter(lambda: handle.read(_CHUNK), b""):
-                seen += len(block)
-                if seen > info.file_size:
-                    raise BundleError(f"bundle member {name} is larger than its header says", "the bundle is corrupt")
-                digest.update(block)
+        for block in _blocks(self.archive, name):
+            digest.update(block)
         return digest.hexdigest()
 
     @property
@@ -395,12 +390,19 @@ def extract(bundle: Bundle, folder: Path) -> Path:
             raise BundleError(f"bundle member {name!r} would be written outside {folder}", "refusing the bundle")
         target.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-        info = bundle.archive.getinfo(name)
-        with os.fdopen(fd, "wb") as out, bundle.archive.open(info) as source:
-            written = 0
-            for block in iter(lambda: source.read(_CHUNK), b""):
-                written += len(block)
-                if written > info.file_size:
-                    raise BundleError(f"bundle member {name} is larger than its header says", "the bundle is corrupt")
+        with os.fdopen(fd, "wb") as out:
+            for block in _blocks(bundle.archive, name):
                 out.write(block)
     return folder
+
+
+def _blocks(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
+    """A member's bytes in blocks, never more than its header declares (a lying header is refused)."""
+    info = archive.getinfo(name)
+    with archive.open(info) as handle:
+        seen = 0
+        for block in iter(lambda: handle.read(_CHUNK), b""):
+            seen += len(block)
+            if seen > info.file_size:
+                raise BundleError(f"bundle member {name} is larger than its header says", "the bundle is corrupt")
+            yield block
