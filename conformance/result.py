@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from conformance.choices import Format
 
@@ -27,6 +27,22 @@ ClauseOutcome = Literal["satisfied", "failed", "open", "not_applicable"]
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Message(_Frozen):
+    """A sentence by catalogue key and parameters, so any language can render it
+    (``reason`` keeps the English text for readers of the JSON). A parameter may itself be a
+    message (``{"key": ..., "params": ...}``)."""
+
+    key: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+def _english(parts: list) -> str:
+    """The English text of catalogue messages, as stored beside them for readers of the JSON."""
+    from conformance.report.i18n import Words
+
+    return Words("en").parts(parts)
 
 
 class Interval(_Frozen):
@@ -63,6 +79,23 @@ class Measurement(_Frozen):
     driver: str | None = Field(default=None, description="Which groups drive a disparity (lowest and highest).")
     note: str | None = None
     n: int | None = Field(default=None, description="Items the value is computed over (a rate's denominator); None when not a count.")
+    note_parts: list[Message] = Field(default_factory=list, description="The note as catalogue messages (joined by '; ').")
+    driver_parts: list[Message] = Field(default_factory=list, description="The driver as catalogue messages.")
+    excluded_parts: list[Message] = Field(
+        default_factory=list, description="One catalogue message per entry of excluded_groups, in the same order.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_english(cls, data: Any) -> Any:
+        """A check gives messages; the English text beside them is rendered here, so the two always agree."""
+        if isinstance(data, dict):
+            data = dict(data)
+            for parts, text in (("note_parts", "note"), ("driver_parts", "driver")):
+                if data.get(parts) and data.get(text) is None:
+                    data[text] = _english(data[parts])
+            if data.get("excluded_parts") and not data.get("excluded_groups"):
+                data["excluded_groups"] = [_english([part]) for part in data["excluded_parts"]]
+        return data
 
 
 class CheckOutcome(_Frozen):
@@ -74,7 +107,15 @@ class CheckOutcome(_Frozen):
     params: dict
     status: CheckStatus
     reason: str | None = None
+    reason_parts: list[Message] = Field(default_factory=list, description="Why not applicable or failed, as catalogue messages.")
     measurements: list[Measurement] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_english(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("reason_parts") and data.get("reason") is None:
+            data = {**data, "reason": _english(data["reason_parts"])}
+        return data
 
 
 class Threshold(_Frozen):
@@ -83,17 +124,10 @@ class Threshold(_Frozen):
     min: float | None = None
     max: float | None = None
     origin: ThresholdOrigin
-    note: str | None = None
+    note: str | None = Field(default=None, description="The profile's note in English, then the tool's additions.")
+    note_zh: str | None = Field(default=None, description="The profile's note in Chinese, for zh reports.")
+    note_parts: list[Message] = Field(default_factory=list, description="The tool's additions to the note, as catalogue messages.")
     min_n: int | None = Field(default=None, description="Smallest sample the value may come from; fewer is inconclusive.")
-
-
-class Message(_Frozen):
-    """A sentence by catalogue key and parameters, so any language can render it
-    (``reason`` keeps the English text for readers of the JSON). A parameter may itself be a
-    message (``{"key": ..., "params": ...}``)."""
-
-    key: str
-    params: dict[str, Any] = Field(default_factory=dict)
 
 
 class Observation(_Frozen):
@@ -148,6 +182,7 @@ class RequirementResult(_Frozen):
     reason_parts: list[Message] = Field(default_factory=list, description="The reason as catalogue messages (joined by '; ').")
     observations: list[Observation] = Field(default_factory=list)
     remediation: str | None = None
+    remediation_zh: str | None = Field(default=None, description="A checklist item's guidance in Chinese, for zh reports.")
     question: str | None = Field(default=None, description="Question id of a checklist item.")
     question_text: str | None = None
     question_text_zh: str | None = Field(default=None, description="The question in Chinese, for zh reports.")

@@ -160,6 +160,8 @@ def judge_item(
             answered_at=entry.answered_at or "",
         )
     guidance = item.guidance or question.guidance
+    guidance_zh = item.guidance_zh if item.guidance else question.guidance_zh
+    shown = verdict in ("fail", "inconclusive", "pending")
     return RequirementResult(
         **identity(profile_id, item),
         kind="checklist",
@@ -171,7 +173,8 @@ def judge_item(
         verdict=verdict,
         reason=reason,
         reason_parts=parts,
-        remediation=guidance if verdict in ("fail", "inconclusive", "pending") else None,
+        remediation=guidance if shown else None,
+        remediation_zh=guidance_zh if shown else None,
         question=question.id,
         question_text=question.text,
         question_text_zh=question.text_zh,

@@ -55,6 +55,18 @@ def _fmt(value: float | None, interval: bool = True) -> str:
     return str(int(value)) if not interval and float(value).is_integer() else f"{value:.3f}"
 
 
+def _text(stored: str | None, parts: list[Message]) -> object:
+    """A check's words as a message parameter: its messages when it gave them, else its stored text."""
+    return [p.model_dump() for p in parts] if parts else stored
+
+
+def _excluded(measurement: Measurement) -> list:
+    parts = measurement.excluded_parts
+    if len(parts) == len(measurement.excluded_groups):
+        return [p.model_dump() for p in parts]
+    return list(measurement.excluded_groups)
+
+
 def observe(measurement: Measurement, requirement: Requirement) -> Observation:
     """Judge one measured value (one attribute) against the requirement's threshold."""
     threshold = requirement.threshold
@@ -64,7 +76,7 @@ def observe(measurement: Measurement, requirement: Requirement) -> Observation:
     if value is None:
         reason = f"{requirement.metric}{where} is undefined" + (f": {measurement.note}" if measurement.note else "")
         part = msg("reason.undefined", metric=requirement.metric, where=where_msg,
-                   note=msg("reason.note", note=measurement.note) if measurement.note else "")
+                   note=msg("reason.note", note=_text(measurement.note, measurement.note_parts)) if measurement.note else "")
         return Observation(attribute=measurement.attribute, value=None, ci=ci, verdict="inconclusive", reason=reason,
                            reason_parts=[Message(**part)])
     has_interval = ci is not None and ci.low is not None and ci.high is not None
@@ -93,13 +105,13 @@ def observe(measurement: Measurement, requirement: Requirement) -> Observation:
     if verdict == "pass" and measurement.excluded_groups:
         verdict = "inconclusive"
         why += "; but groups were left out: " + "; ".join(measurement.excluded_groups)
-        whys.append(msg("reason.groups_left_out", groups=list(measurement.excluded_groups)))
+        whys.append(msg("reason.groups_left_out", groups=_excluded(measurement)))
     if measurement.permitted_exclusions:
         why += "; set aside as the source permits (counts and rates still reported): " + "; ".join(measurement.permitted_exclusions)
         whys.append(msg("reason.set_aside", groups=list(measurement.permitted_exclusions)))
     if verdict == "fail" and measurement.driver:
         why += f" ({measurement.driver})"
-        whys[-1] = msg("reason.with_driver", why=whys[-1], driver=measurement.driver)
+        whys[-1] = msg("reason.with_driver", why=whys[-1], driver=_text(measurement.driver, measurement.driver_parts))
     if not in_scope(measurement.attribute, threshold):
         why += (f"; {measurement.attribute} is outside the attributes the source's number covers "
                 f"({', '.join(threshold.scope_attributes)}): a tool-default screen here")
@@ -154,10 +166,12 @@ def identity(profile_id: str, requirement: Requirement | ChecklistItem) -> dict:
     )
 
 
-def resolve_declared(spec: ThresholdSpec, declared: dict[str, float]) -> tuple[ThresholdSpec, str | None]:
-    """The threshold with declared levels filled in, or the reason it cannot be (none declared)."""
+def resolve_declared(spec: ThresholdSpec, declared: dict[str, float]) -> tuple[ThresholdSpec, str | None, list[dict]]:
+    """The threshold with declared levels filled in (and the note's additions saying so, as messages),
+    or the reason it cannot be (none declared)."""
     update: dict = {}
     notes = []
+    added: list[dict] = []
     for bound, name, sign in (("min", spec.min_declared, -1), ("max", spec.max_declared, 1)):
         if name is None:
             continue
@@ -165,13 +179,15 @@ def resolve_declared(spec: ThresholdSpec, declared: dict[str, float]) -> tuple[T
             return spec, (
                 f"the provider declared no level for '{name}': declare it with --declare {name}=VALUE, "
                 "or under `declared:` in the run file or the model card"
-            )
+            ), []
         update[bound] = declared[name] + sign * spec.tolerance
         notes.append(f"declared {name} {declared[name]:g}" + (f" {'−' if sign < 0 else '+'} tolerance {spec.tolerance:g}" if spec.tolerance else ""))
+        added.append(msg("note.declared_tolerance", name=name, level=f"{declared[name]:g}", sign="−" if sign < 0 else "+",
+                         tolerance=f"{spec.tolerance:g}") if spec.tolerance else msg("note.declared", name=name, level=f"{declared[name]:g}"))
     if not update:
-        return spec, None
+        return spec, None, []
     note = "; ".join(filter(None, [spec.note, *notes]))
-    return spec.model_copy(update={**update, "note": note}), None
+    return spec.model_copy(update={**update, "note": note}), None, added
 
 
 def undeclared_msg(spec: ThresholdSpec, declared: dict[str, float]) -> dict:
@@ -188,7 +204,7 @@ def judge(
 ) -> RequirementResult:
     """The verdict of one requirement from the outcome of the check it cites."""
     observations: list[Observation] = []
-    spec, undeclared = resolve_declared(requirement.threshold, declared or {})
+    spec, undeclared, note_parts = resolve_declared(requirement.threshold, declared or {})
     requirement = requirement.model_copy(update={"threshold": spec})
     if undeclared and outcome.status == "ok" and spec.when_undeclared == "informative":
         measured = [m for m in outcome.measurements if m.metric == requirement.metric]
@@ -208,10 +224,10 @@ def judge(
     elif outcome.status == "not_applicable":
         verdict = "not_applicable"
         reason = outcome.reason or "not applicable"
-        parts = [msg("reason.check_says", detail=outcome.reason) if outcome.reason else msg("reason.not_applicable")]
+        parts = [msg("reason.check_says", detail=_text(outcome.reason, outcome.reason_parts)) if outcome.reason else msg("reason.not_applicable")]
     elif outcome.status == "error":
         verdict, reason = "error", f"the check could not run: {outcome.reason}"
-        parts = [msg("reason.check_error", detail=outcome.reason or "")]
+        parts = [msg("reason.check_error", detail=_text(outcome.reason or "", outcome.reason_parts))]
     else:
         measured = [m for m in outcome.measurements if m.metric == requirement.metric]
         observations = [sample_size_rule(observe(m, requirement), m, spec) for m in measured]
@@ -226,6 +242,7 @@ def judge(
                 # only attributes the source does not cover failed: the number was a tool-default screen
                 note = "; ".join(filter(None, [spec.note, "failed only on attributes the source's number does not cover: a tool-default screen"]))
                 spec = spec.model_copy(update={"origin": "tool-default", "note": note})
+                note_parts.append(msg("note.out_of_scope_screen"))
             if requirement.informative and verdict in ("pass", "fail", "inconclusive") and all(
                 o.value is not None for o in observations
             ):
@@ -245,7 +262,8 @@ def judge(
         check=requirement.check,
         check_key=outcome.key,
         metric=requirement.metric,
-        threshold=Threshold(min=spec.min, max=spec.max, origin=spec.origin, note=spec.note, min_n=spec.min_n),
+        threshold=Threshold(min=spec.min, max=spec.max, origin=spec.origin, note=spec.note, note_zh=spec.note_zh,
+                            note_parts=[Message(**p) for p in note_parts], min_n=spec.min_n),
         decision_rule=requirement.decision_rule,
         informative=requirement.informative or bool(undeclared and spec.when_undeclared == "informative"),
         verdict=verdict,

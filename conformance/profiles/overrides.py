@@ -17,7 +17,7 @@ from conformance.errors import ConformanceError, ProfileError, did_you_mean
 from conformance.profiles.schema import AnyRequirement, ChecklistItem, Override, Requirement
 from conformance.result import OverrideRecord
 
-THRESHOLD_FIELDS = ("min", "max", "origin", "note")
+THRESHOLD_FIELDS = ("min", "max", "origin", "note", "note_zh")
 AUTOMATED_FIELDS = ("severity", "decision_rule", *(f"threshold.{f}" for f in THRESHOLD_FIELDS))
 CHECKLIST_FIELDS = ("severity",)
 
@@ -73,6 +73,8 @@ def change(
                 f"Changed by {source} from {_bounds(old_threshold)} ({old_threshold.get('origin')})."
                 + (f" {justification}" if justification else "")
             )
+    if "threshold.note" in changed or changed & {"threshold.min", "threshold.max"} and "threshold.note_zh" not in changed:
+        data.setdefault("threshold", {})["note_zh"] = None  # the translation of the old note no longer says what the note says
     try:
         updated = type(requirement).model_validate(data)
     except ValidationError as exc:

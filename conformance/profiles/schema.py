@@ -84,6 +84,7 @@ class ThresholdSpec(_Strict):
         description="standard/regulation only when the source states the number; tool-default otherwise."
     )
     note: str | None = None
+    note_zh: str | None = Field(default=None, description="The note in Chinese, for zh reports.")
 
     @model_validator(mode="after")
     def _has_a_bound(self) -> ThresholdSpec:
@@ -168,6 +169,7 @@ class ChecklistItem(_RequirementBase):
 
     question: str = Field(pattern=QUESTION_ID_PATTERN, description="Id of a question in the bank or in questions:.")
     guidance: str | None = Field(default=None, description="What evidence answers it for this clause.")
+    guidance_zh: str | None = Field(default=None, description="The guidance in Chinese, for zh reports.")
 
     @property
     def kind(self) -> str:
@@ -194,6 +196,7 @@ class Question(_Strict):
     text: str
     text_zh: str | None = None
     guidance: str | None = Field(default=None, description="What a good answer shows, and what evidence to attach.")
+    guidance_zh: str | None = Field(default=None, description="The guidance in Chinese, for zh reports.")
 
 
 class QuestionBank(_Strict):
@@ -209,6 +212,7 @@ class ThresholdOverride(_Strict):
     max: float | None = Field(default=None, allow_inf_nan=False)
     origin: ThresholdOrigin | None = None
     note: str | None = None
+    note_zh: str | None = None
 
 
 class Override(_Strict):

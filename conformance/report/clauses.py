@@ -33,7 +33,7 @@ def _evidence(r: RequirementResult, t: Words) -> str:
         answer = t(f"answer.{r.answer.answer}") if r.answer else t("text.unanswered")
         files = ", ".join(e.ref for e in r.answer.evidence) if r.answer else ""
         return f"{title}: {answer}" + (f" ({files})" if files else "")
-    return f"{title} [{t.verdict(r.verdict)}]: {r.reason}"
+    return f"{title} [{t.verdict(r.verdict)}]: {t.reason(r)}"
 
 
 def conformity_rows(result: AuditResult, profile: ProfileSummary, t: Words) -> list[ClauseRow]:

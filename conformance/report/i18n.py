@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from conformance.result import ProfileSummary, RequirementResult
+from conformance.result import CheckOutcome, Measurement, ProfileSummary, RequirementResult, Threshold
 
 LANGUAGES = ("en", "zh")
 DEFAULT = "en"
@@ -93,7 +93,13 @@ class Words:
         params = {name: self._param(value) for name, value in (data.get("params") or {}).items()}
         return self(data["key"], **params) if params else self(data["key"])
 
+    def parts(self, parts: list) -> str:
+        """Messages joined by ``sep.semicolon``: a note or reason made of several sentences."""
+        return self("sep.semicolon").join(self.message(part) for part in parts)
+
     def _param(self, value: object) -> str:
+        if hasattr(value, "model_dump"):
+            return self.message(value)
         if isinstance(value, dict) and "key" in value:
             return self.message(value)
         if isinstance(value, list):
@@ -108,10 +114,46 @@ class Words:
         return self("sep.semicolon").join(self.message(part) for part in requirement.reason_parts)
 
     def remediation(self, requirement: RequirementResult) -> str | None:
-        """What to do, in this language when the catalogue has the check's (``remediation.<check>``)."""
-        if requirement.remediation is None or self.lang == DEFAULT or not requirement.check:
+        """What to do, in this language: the catalogue's for a check (``remediation.<check>``), the
+        profile's translated guidance for a checklist item."""
+        if requirement.remediation is None or self.lang == DEFAULT:
             return requirement.remediation
+        if not requirement.check:
+            return self._localised(requirement.remediation, getattr(requirement, f"remediation_{self.lang}", None))
         return self._entries.get(f"remediation.{requirement.check}", requirement.remediation)
+
+    def _stored_or_parts(self, stored: str | None, parts: list) -> str | None:
+        """The stored English in English (or when no messages were kept), else the messages rendered."""
+        return stored if self.lang == DEFAULT or not parts else self.parts(parts)
+
+    def note(self, measurement: Measurement) -> str | None:
+        return self._stored_or_parts(measurement.note, measurement.note_parts)
+
+    def driver(self, measurement: Measurement) -> str | None:
+        return self._stored_or_parts(measurement.driver, measurement.driver_parts)
+
+    def excluded(self, measurement: Measurement) -> list[str]:
+        """Each group left out, with its reason."""
+        if self.lang == DEFAULT or len(measurement.excluded_parts) != len(measurement.excluded_groups):
+            return list(measurement.excluded_groups)
+        return [self.message(part) for part in measurement.excluded_parts]
+
+    def measurement_notes(self, measurement: Measurement) -> list[str]:
+        """What a table shows beside a value: the driver, the note, the groups left out."""
+        return [x for x in (self.driver(measurement), self.note(measurement), *self.excluded(measurement)) if x]
+
+    def check_reason(self, outcome: CheckOutcome) -> str | None:
+        return self._stored_or_parts(outcome.reason, outcome.reason_parts)
+
+    def threshold_note(self, threshold: Threshold) -> str | None:
+        """The threshold's note: the profile's words (translated when the profile gives them), then the tool's."""
+        if self.lang == DEFAULT or threshold.note is None:
+            return threshold.note
+        added = self.parts(threshold.note_parts) if threshold.note_parts else ""
+        english_added = Words(DEFAULT).parts(threshold.note_parts) if threshold.note_parts else ""
+        own = threshold.note.removesuffix(english_added).removesuffix(Words(DEFAULT)("sep.semicolon")) if english_added else threshold.note
+        own = self._localised(own, getattr(threshold, f"note_{self.lang}", None)) if own else ""
+        return self("sep.semicolon").join(x for x in (own, added) if x) or None
 
     def check_title(self, check: str, title: str) -> str:
         return title if self.lang == DEFAULT else self._entries.get(f"check.{check}", title)

@@ -59,12 +59,12 @@ def group_key(m: Measurement) -> str:
 def _check_section(outcome: CheckOutcome, t: Words) -> list[str]:
     lines = [f"### {_cell(t.check_title(outcome.check, outcome.title))} (`{outcome.key}`)", ""]
     if outcome.status != "ok":
-        return [*lines, f"{t('check_status.' + outcome.status)}: {outcome.reason}", ""]
+        return [*lines, f"{t('check_status.' + outcome.status)}: {t.check_reason(outcome)}", ""]
     cols = ("metric", "attribute", "value", "ci", "note")
     lines += ["| " + " | ".join(t(f"column.{c}") for c in cols) + " |", "|---|---|---:|---|---|"]
     for m in outcome.measurements:
         ci = f"{ci_text(m.ci.low, m.ci.high)} ({m.ci.level:.0%})" if m.ci and m.ci.low is not None else "—"
-        note = "; ".join(x for x in (m.driver, m.note, *m.excluded_groups) if x)
+        note = t("sep.semicolon").join(t.measurement_notes(m))
         lines.append(f"| {m.metric} | {_cell(m.attribute or '—')} | {fmt(m.value)} | {ci} | {_cell(note)} |")
     lines.append("")
     shown: set[str] = set()

@@ -107,7 +107,7 @@ def render_terminal(result: AuditResult, console: Console, written: list[str] | 
     if decisive:
         out.line("")
         out.line((t("title.deciding"), "bold"))
-        notes = {(m.check, m.metric): m.note for c in result.evidence.checks for m in c.measurements if m.note}
+        notes = {(m.check, m.metric): t.note(m) for c in result.evidence.checks for m in c.measurements if m.note}
         for r in decisive:
             note = notes.get((r.check, r.metric)) if (r.check or "").startswith("documentation.") else None
             out.line(("  " + t.verdict(r.verdict), STYLES[r.verdict]),
