@@ -15,10 +15,11 @@ class ConformanceError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, said: object = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.said = said  # the same sentence as a catalogue message (conformance.messages.say), when a report shows it
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message

@@ -23,6 +23,13 @@ def say(key: str, **params: object) -> Message:
     return Message(key=key, params={name: _plain(value) for name, value in params.items()})
 
 
+def english(messages: list[Message] | list[dict]) -> str:
+    """The English of messages joined by "; ": the text stored beside them for readers of the JSON."""
+    from conformance.report.i18n import Words
+
+    return Words("en").parts(messages)
+
+
 def parts(*items: Message | list[Message] | None) -> list[Message]:
     """Messages joined into one note: None and empty lists drop out, lists are flattened."""
     joined: list[Message] = []

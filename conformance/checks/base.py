@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from conformance.engine.tables import SufficientStats
 from conformance.io.dataset import AuditData
 from conformance.io.models import Predictor
-from conformance.result import Measurement
+from conformance.messages import english
+from conformance.result import Measurement, Message
 from conformance.stats import confusion as cm
 from conformance.stats.groups import JOIN, Grouping, encode, groupings_for
 from conformance.stats.scores import label_histogram, score_bins
@@ -31,7 +32,15 @@ ID_PATTERN = re.compile(r"^[a-z]+(_[a-z]+)*\.[a-z0-9]+(_[a-z0-9]+)*$")
 
 
 class NotApplicable(Exception):
-    """The check does not apply to this audit; the message says why."""
+    """The check does not apply to this audit; the message says why.
+
+    Raise it with a catalogue message (``NotApplicable(say("note.x.y", ...))``) so the reason reads
+    in the report's language; ``str(exc)`` is then its English.
+    """
+
+    def __init__(self, why: Message | str) -> None:
+        self.said = why if isinstance(why, Message) else None
+        super().__init__(english([why]) if self.said is not None else why)
 
 
 class CheckParams(BaseModel):

@@ -21,6 +21,8 @@ import pandas as pd
 
 from conformance.errors import DataError
 from conformance.io.dataset import resolve_positive
+from conformance.messages import english, say
+from conformance.result import Message
 from conformance.stats.groups import JOIN, UNKNOWN, encode
 
 SCORE_BINS = 4096
@@ -60,8 +62,13 @@ class SufficientStats:
         return len(self.sample) < self.rows
 
     @property
+    def sample_said(self) -> Message:
+        """That a value was measured on the seeded sample, as a catalogue message."""
+        return say("note.runner.sampled", n=str(len(self.sample)), rows=str(self.rows))
+
+    @property
     def sample_note(self) -> str:
-        return f"on a seeded sample of {len(self.sample)} of {self.rows} rows"
+        return english([self.sample_said])
 
 
 class _Dictionary:

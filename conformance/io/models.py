@@ -83,9 +83,12 @@ class Predictor:
             raise  # an adapter's own clear message (an ONNX input that does not match, …)
         except Exception as exc:  # the model is user code: any failure is a finding about it
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            from conformance.messages import say
+
             raise ModelError(
                 f"the model's {method} raised {type(exc).__name__}: {first}",
                 "check that --data has the columns and types the model was trained on",
+                said=say("note.runner.model_raised", method=method, error=f"{type(exc).__name__}: {first}"),
             ) from exc
 
 
