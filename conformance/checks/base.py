@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from conformance.engine.tables import SufficientStats
 from conformance.io.dataset import AuditData
 from conformance.io.models import Predictor
-from conformance.messages import english
+from conformance.messages import english, parts, say
 from conformance.result import Measurement, Message
 from conformance.stats import confusion as cm
 from conformance.stats.groups import JOIN, Grouping, encode, groupings_for
@@ -121,20 +121,20 @@ class AuditContext:
             return cm.confusion_table(np.zeros(len(outputs), dtype=np.int64), 1, self.data.y_true, outputs)
         return cm.confusion_table(grouping.codes, grouping.size, self.data.y_true, outputs)
 
-    def score_histogram(self, grouping: Grouping | None, max_bins: int = 4096) -> tuple[np.ndarray, int, str | None]:
-        """Score histogram (groups, 2, bins), the number of bins, and a note when it is approximate."""
+    def score_histogram(self, grouping: Grouping | None, max_bins: int = 4096) -> tuple[np.ndarray, int, list[Message]]:
+        """Score histogram (groups, 2, bins), the number of bins, and a note (messages) when it is approximate."""
         stats = self.stats
         if stats is not None and stats.histograms is not None:
             hist = stats.overall_histogram if grouping is None else stats.histograms.get(grouping.attribute)
             if hist is not None:
-                return hist, hist.shape[-1], f"computed on {hist.shape[-1]} equal-width bins of the scores over all {stats.rows} rows"
+                bins_all = say("note.fairness_scores.equal_width_bins", bins=str(hist.shape[-1]), rows=str(stats.rows))
+                return hist, hist.shape[-1], [bins_all]
         assert self.scores is not None
         if max_bins not in self._bins:
             self._bins[max_bins] = score_bins(self.scores, max_bins)
         bins, n_bins, exact = self._bins[max_bins]
-        note = None if exact else f"computed on {n_bins} quantile bins of the scores"
-        if stats is not None and stats.sampled:
-            note = "; ".join(n for n in (note, stats.sample_note) if n)
+        note = parts(None if exact else say("note.fairness_scores.quantile_bins", bins=str(n_bins)),
+                     stats.sample_said if stats is not None and stats.sampled else None)
         if grouping is None:
             return label_histogram(bins, n_bins, self.data.y_true), n_bins, note
         return label_histogram(bins, n_bins, self.data.y_true, grouping.codes, grouping.size), n_bins, note

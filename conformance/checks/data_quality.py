@@ -12,7 +12,8 @@ from pydantic import Field
 
 from conformance.checks.base import AuditContext, BootstrapParams, Check, CheckParams, NotApplicable
 from conformance.errors import DataError, did_you_mean
-from conformance.result import GroupValue, Interval, Measurement
+from conformance.messages import parts, say
+from conformance.result import GroupValue, Interval, Measurement, Message
 from conformance.stats.bootstrap import percentile_interval, resample_tables
 from conformance.stats.groups import JOIN, UNKNOWN, Grouping
 from conformance.stats.scores import auc, label_histogram, score_bins
@@ -54,14 +55,15 @@ def completeness(ctx: AuditContext, params: ColumnsParams) -> list[Measurement]:
     """
     columns = _columns(ctx, params)
     if not columns:
-        raise NotApplicable("no columns to examine")
+        raise NotApplicable(say("note.data_quality.no_columns"))
     missing = ctx.data.frame[columns].isna().sum()
     rows = ctx.data.rows
     groups = [GroupValue(group=str(c), n=int(missing[c]), value=_share(int(missing[c]), rows)) for c in columns]
     worst = str(missing.idxmax())
-    driver = f"most missing: {worst} ({missing[worst] / rows:.3f})" if missing[worst] else None
+    driver = parts(say("note.data_quality.most_missing", column=worst, share=f"{missing[worst] / rows:.3f}") if missing[worst] else None)
     return [
-        Measurement(check="data.completeness", metric="max_missing_rate", value=float(missing.max() / rows), groups=groups, driver=driver),
+        Measurement(check="data.completeness", metric="max_missing_rate", value=float(missing.max() / rows), groups=groups,
+                    driver_parts=driver),
         Measurement(check="data.completeness", metric="missing_cell_rate", value=float(missing.sum() / (rows * len(columns)))),
     ]
 
@@ -89,7 +91,7 @@ def missingness_by_group(ctx: AuditContext, params: MissingnessParams) -> list[M
     share of missing values alone cannot show this.
     """
     if not ctx.data.sensitive:
-        raise NotApplicable("no sensitive attribute given (--sensitive COLUMN)")
+        raise NotApplicable(say("note.data_quality.no_sensitive"))
     base = _columns(ctx, ColumnsParams(ignore_columns=params.ignore_columns))
     rng = ctx.rng("data.missingness_by_group")
     frame = ctx.data.frame
@@ -101,8 +103,8 @@ def missingness_by_group(ctx: AuditContext, params: MissingnessParams) -> list[M
         sizes = np.bincount(grouping.codes, minlength=grouping.size)
         eligible = np.array([UNKNOWN not in _parts(grouping, label) and sizes[i] >= params.min_group_size
                              for i, label in enumerate(grouping.labels)])
-        excluded = [f"{label}: " + ("missing values of the attribute" if UNKNOWN in _parts(grouping, label)
-                                    else f"n={int(sizes[i])} < min_group_size {params.min_group_size}")
+        excluded = [_left_out(label, say("note.data_quality.attribute_missing") if UNKNOWN in _parts(grouping, label)
+                              else say("note.data_quality.small_group", n=str(int(sizes[i])), min=str(params.min_group_size)))
                     for i, label in enumerate(grouping.labels) if not eligible[i] and sizes[i]]
         missing = frame[columns].isna().to_numpy()
         per_group = np.stack([np.bincount(grouping.codes, weights=missing[:, j], minlength=grouping.size)
@@ -115,7 +117,7 @@ def missingness_by_group(ctx: AuditContext, params: MissingnessParams) -> list[M
         values = np.array(gaps, dtype=float)
         if eligible.sum() < 2 or not np.isfinite(values).any():
             out.append(Measurement(check="data.missingness_by_group", metric="max_missing_gap", attribute=grouping.attribute,
-                                   value=None, excluded_groups=excluded, note="undefined: fewer than two groups can be compared"))
+                                   value=None, excluded_parts=excluded, note_parts=[say("note.data_quality.undefined")]))
             continue
         worst = int(np.nanargmax(values))
         ci = None
@@ -125,15 +127,21 @@ def missingness_by_group(ctx: AuditContext, params: MissingnessParams) -> list[M
         rates = per_group[worst] / np.where(sizes > 0, sizes, 1)
         shown = [i for i in range(grouping.size) if eligible[i]]
         low_i, high_i = min(shown, key=lambda i: rates[i]), max(shown, key=lambda i: rates[i])
-        driver = (f"{columns[worst]}: missing for {rates[high_i]:.3f} of {grouping.labels[high_i]}, "
-                  f"{rates[low_i]:.3f} of {grouping.labels[low_i]}") if values[worst] > 0 else None
+        driver = say("note.data_quality.missing_gap", column=columns[worst], high_rate=f"{rates[high_i]:.3f}",
+                     high=grouping.labels[high_i], low_rate=f"{rates[low_i]:.3f}", low=grouping.labels[low_i]) \
+            if values[worst] > 0 else None
         out.append(Measurement(
             check="data.missingness_by_group", metric="max_missing_gap", attribute=grouping.attribute,
-            value=float(values[worst]), ci=ci, excluded_groups=excluded, driver=driver,
+            value=float(values[worst]), ci=ci, excluded_parts=excluded, driver_parts=parts(driver),
             groups=[GroupValue(group=str(c), n=int(per_group[j][eligible].sum()), value=float(values[j]))
                     for j, c in enumerate(columns)],
         ))
     return out
+
+
+def _left_out(group: str, why: Message) -> Message:
+    """One entry of ``excluded_groups``: the group and why it is left out."""
+    return say("note.data_quality.left_out", group=group, why=why)
 
 
 def _gap(tables: np.ndarray) -> np.ndarray | float:
@@ -195,11 +203,11 @@ def label_balance(ctx: AuditContext, params: CheckParams) -> list[Measurement]:
         GroupValue(group=f"{positive} (positive)", n=positives, value=positives / rows),
         GroupValue(group="other (negative)", n=negatives, value=negatives / rows),
     ]
-    note = "the data has a single class" if 0 in (positives, negatives) else None
+    note = parts(say("note.data_quality.single_class") if 0 in (positives, negatives) else None)
     return [
         Measurement(
             check="data.label_balance", metric="minority_share", value=min(positives, negatives) / rows,
-            groups=groups, note=note,
+            groups=groups, note_parts=note,
         ),
         Measurement(check="data.label_balance", metric="positive_rate", value=positives / rows),
     ]
@@ -216,10 +224,10 @@ class RepresentationParams(CheckParams):
     )
 
 
-def _target_population(ctx: AuditContext, params: RepresentationParams) -> tuple[dict, str | None]:
+def _target_population(ctx: AuditContext, params: RepresentationParams) -> tuple[dict, Message | None]:
     """The declared target population and where it was declared (None: nowhere)."""
     if params.target_population:
-        return params.target_population, "the check's target_population parameter"
+        return params.target_population, say("note.data_quality.declared_in_parameter")
     declared = (ctx.model_card or {}).get("target_population")
     if not declared:
         return {}, None
@@ -229,12 +237,13 @@ def _target_population(ctx: AuditContext, params: RepresentationParams) -> tuple
             "write target_population: {sex: {female: 0.5, male: 0.5}}",
         )
     try:
-        return {str(a): {str(g): float(v) for g, v in shares.items()} for a, shares in declared.items()}, "the model card"
+        return ({str(a): {str(g): float(v) for g, v in shares.items()} for a, shares in declared.items()},
+                say("note.data_quality.declared_in_card"))
     except (TypeError, ValueError) as exc:
         raise DataError(f"the model card's target_population holds a share that is not a number: {exc}") from exc
 
 
-def _share_gap(grouping: Grouping, counts: np.ndarray, target: dict[str, float], source: str) -> Measurement:
+def _share_gap(grouping: Grouping, counts: np.ndarray, target: dict[str, float], source: Message) -> Measurement:
     """Largest |share in the data − declared share| over the declared groups (shares of known rows)."""
     known = {label: int(counts[i]) for i, label in enumerate(grouping.labels) if UNKNOWN not in _parts(grouping, label)}
     total = sum(known.values())
@@ -245,14 +254,15 @@ def _share_gap(grouping: Grouping, counts: np.ndarray, target: dict[str, float],
     undeclared = sorted(set(known) - set(target))
     defined = [g for g in gaps if g.value is not None]
     worst = max(defined, key=lambda g: abs(g.value or 0.0), default=None)
-    note = f"compared with the target population declared in {source} (shares of rows with a known {grouping.attribute})"
-    if undeclared:
-        note += f"; groups in the data but not in the declaration: {', '.join(undeclared)}"
+    note = parts(
+        say("note.data_quality.compared_with_target", source=source, attribute=grouping.attribute),
+        say("note.data_quality.undeclared_groups", groups=", ".join(undeclared)) if undeclared else None,
+    )
+    driver = say("note.data_quality.largest_share_gap", group=worst.group, gap=f"{worst.value:+.3f}") if worst is not None else None
     return Measurement(
         check="data.representation", metric="max_share_gap", attribute=grouping.attribute,
         value=abs(worst.value) if worst is not None and worst.value is not None else None, groups=gaps,
-        driver=f"largest gap: {worst.group} ({worst.value:+.3f} against its declared share)" if worst is not None else None,
-        note=note,
+        driver_parts=parts(driver), note_parts=note,
     )
 
 
@@ -272,7 +282,7 @@ def representation(ctx: AuditContext, params: RepresentationParams) -> list[Meas
     nor be audited for it; a profile sets the minimum count or share each group needs.
     """
     if not ctx.data.sensitive:
-        raise NotApplicable("no sensitive attribute given (--sensitive COLUMN)")
+        raise NotApplicable(say("note.data_quality.no_sensitive"))
     rows = ctx.rows
     target, source = _target_population(ctx, params)
     out = []
@@ -280,18 +290,20 @@ def representation(ctx: AuditContext, params: RepresentationParams) -> list[Meas
         counts = grouping.counts()
         groups = [GroupValue(group=label, n=int(counts[i]), value=counts[i] / rows) for i, label in enumerate(grouping.labels)]
         known = [i for i, label in enumerate(grouping.labels) if UNKNOWN not in _parts(grouping, label) and counts[i]]
-        excluded = [f"{grouping.labels[i]}: missing values of the attribute" for i in range(grouping.size) if i not in known]
+        excluded = [_left_out(grouping.labels[i], say("note.data_quality.attribute_missing"))
+                    for i in range(grouping.size) if i not in known]
         if known:
             smallest = min(known, key=lambda i: counts[i])
-            count, driver = float(counts[smallest]), f"smallest group: {grouping.labels[smallest]} (n={int(counts[smallest])})"
+            count = float(counts[smallest])
+            driver = parts(say("note.data_quality.smallest_group", group=grouping.labels[smallest], n=str(int(counts[smallest]))))
         else:
-            count, driver = float("nan"), None
+            count, driver = float("nan"), []
         for metric, value in (("min_group_count", count), ("min_group_share", count / rows)):
             out.append(
                 Measurement(
                     check="data.representation", metric=metric, attribute=grouping.attribute,
-                    value=value if np.isfinite(value) else None, groups=groups, excluded_groups=excluded,
-                    driver=driver, note=None if known else "undefined: every row misses the attribute",
+                    value=value if np.isfinite(value) else None, groups=groups, excluded_parts=excluded,
+                    driver_parts=driver, note_parts=parts(None if known else say("note.data_quality.attribute_always_missing")),
                 )
             )
         if grouping.attribute in target and source is not None:
@@ -299,8 +311,7 @@ def representation(ctx: AuditContext, params: RepresentationParams) -> list[Meas
         elif JOIN not in grouping.attribute or grouping.attribute in target:
             out.append(Measurement(
                 check="data.representation", metric="max_share_gap", attribute=grouping.attribute, value=None,
-                note=(f"no target population declared for {grouping.attribute}: add target_population: "
-                      f"{{{grouping.attribute}: {{GROUP: SHARE, …}}}} to the model card (or the check's parameter)"),
+                note_parts=[say("note.data_quality.no_target_population", attribute=grouping.attribute)],
             ))
     return out
 
@@ -358,11 +369,11 @@ def leakage(ctx: AuditContext, params: LeakageParams) -> list[Measurement]:
     """
     y = ctx.data.y_true.astype(float)
     if y.min() == y.max():
-        raise NotApplicable("the target has a single class")
+        raise NotApplicable(say("note.data_quality.target_single_class"))
     frame = ctx.data.frame
     features = [c for c in ctx.data.features if c != ctx.data.target]
     if not features:
-        raise NotApplicable("no features")
+        raise NotApplicable(say("note.data_quality.no_features"))
     rng = ctx.rng("data.leakage")
     scores: dict[str, float] = {}
     for column in features:
@@ -378,7 +389,7 @@ def leakage(ctx: AuditContext, params: LeakageParams) -> list[Measurement]:
     return [
         Measurement(
             check="data.leakage", metric="max_single_feature_auc", value=top_value, groups=groups,
-            driver=f"most predictive single feature: {top} (AUC {top_value:.3f})",
+            driver_parts=[say("note.data_quality.most_predictive", feature=top, auc=f"{top_value:.3f}")],
         )
     ]
 
@@ -417,18 +428,19 @@ def overlap(ctx: AuditContext, params: OverlapParams) -> list[Measurement]:
             raise DataError(f"column '{column}' (in ignore_columns) is not a feature", did_you_mean(column, ctx.data.features))
     features = [c for c in ctx.data.features if c not in params.ignore_columns]
     if not features:
-        raise NotApplicable("no features to compare")
+        raise NotApplicable(say("note.data_quality.no_features_to_compare"))
     current = _row_hashes(_comparable(ctx.data.frame[features]))
     known = _row_hashes(_comparable(reference.frame[features]))
     shared = np.isin(current, known)
     count = int(shared.sum())
     matched = int(np.isin(known, current[shared]).sum()) if count else 0
     check = "data.overlap"
-    note = f"compared on {len(features)} features; reference: {reference.rows:,} rows, evaluation: {ctx.data.rows:,} rows"
-    driver = f"{count:,} evaluation rows repeat {matched:,} reference rows" if count else None
+    note = [say("note.data_quality.overlap_compared", features=str(len(features)), reference=f"{reference.rows:,}",
+                evaluation=f"{ctx.data.rows:,}")]
+    driver = parts(say("note.data_quality.overlap_rows", count=f"{count:,}", matched=f"{matched:,}") if count else None)
     return [
-        Measurement(check=check, metric="overlap_rows", value=float(count), driver=driver, note=note),
-        Measurement(check=check, metric="overlap_rate", value=count / ctx.data.rows, driver=driver, note=note),
+        Measurement(check=check, metric="overlap_rows", value=float(count), driver_parts=driver, note_parts=note),
+        Measurement(check=check, metric="overlap_rate", value=count / ctx.data.rows, driver_parts=driver, note_parts=note),
     ]
 
 

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from conformance.checks.base import AuditContext, Check, CheckParams, NotApplicable
 from conformance.errors import InputError
+from conformance.messages import say
 from conformance.yamlfile import read_yaml
 from conformance.result import GroupValue, Measurement
 
@@ -144,15 +145,15 @@ def model_card(ctx: AuditContext, params: CardParams) -> list[Measurement]:
     every entry under it is. Not applicable when no card was given (``--model-card FILE``).
     """
     if ctx.model_card is None:
-        raise NotApplicable("no model card given: pass --model-card FILE (conformance card init writes a template)")
+        raise NotApplicable(say("note.documentation.no_card"))
     check = "documentation.model_card"
     status = {name: filled(_lookup(ctx.model_card, name)[1]) for name in dict.fromkeys(params.required_fields)}
     missing = [name for name, ok in status.items() if not ok]
-    note = ("missing or unfilled: " + ", ".join(missing)) if missing else "every required field is filled"
+    note = [say("note.documentation.missing", fields=", ".join(missing)) if missing else say("note.documentation.complete")]
     groups = [GroupValue(group=name, n=1, value=1.0 if ok else 0.0) for name, ok in status.items()]
     return [
-        Measurement(check=check, metric="completeness", value=1 - len(missing) / len(status), groups=groups, note=note),
-        Measurement(check=check, metric="missing_fields", value=float(len(missing)), note=note),
+        Measurement(check=check, metric="completeness", value=1 - len(missing) / len(status), groups=groups, note_parts=note),
+        Measurement(check=check, metric="missing_fields", value=float(len(missing)), note_parts=note),
     ]
 
 

@@ -16,15 +16,33 @@ import numpy as np
 from pydantic import Field
 
 from conformance.checks.base import AuditContext, BootstrapParams, Check, NotApplicable
-from conformance.errors import did_you_mean
-from conformance.result import GroupValue, Interval, Measurement
+from conformance.errors import closest
+from conformance.messages import english, parts, say
+from conformance.result import GroupValue, Interval, Measurement, Message
 from conformance.stats import confusion as cm
 from conformance.stats.bootstrap import percentile_interval, resample_tables
 from conformance.stats.disparity import adverse_impact, against_reference, difference_and_ratio, impact_ratios
 from conformance.stats.groups import JOIN, UNKNOWN, Grouping
 
 MIN_GROUP_SIZE = 30
-UNDEFINED = "undefined: fewer than two groups can be compared"
+UNDEFINED = say("note.fairness.undefined")
+"""The note of a comparison with fewer than two groups."""
+
+
+def small_group(n: int, minimum: int) -> Message:
+    """Why a group is left out: fewer rows than ``min_group_size``."""
+    return say("note.fairness.small_group", n=str(n), min=str(minimum))
+
+
+def exclusion(group: str, why: Message) -> Message:
+    """One entry of ``excluded_groups``: the group and why it is left out."""
+    return say("note.fairness.left_out", group=group, why=why)
+
+
+def range_driver(name: str, low: str, low_value: float, high: str, high_value: float) -> Message:
+    """The driver of a disparity: the groups with the lowest and the highest value."""
+    return say("note.fairness.driver_range", rate=name, low=low, low_value=f"{low_value:.3f}",
+               high=high, high_value=f"{high_value:.3f}")
 
 
 class GroupParams(BootstrapParams):
@@ -103,17 +121,18 @@ class _Disparity:
     compared: np.ndarray  # per-group rate, NaN for the groups left out
     boot_compared: np.ndarray
     groups: list[GroupValue]
-    reasons: list[tuple[str, bool]]  # (group: why it was left out, whether because the rate is undefined)
-    driver: str | None
-    note: str | None
+    reasons: list[tuple[Message, bool]]  # (group: why it was left out, whether because the rate is undefined)
+    driver: Message | None
+    note: Message | None
 
     @property
-    def excluded(self) -> list[str]:
+    def excluded(self) -> list[Message]:
         return [text for text, _ in self.reasons]
 
-    def tagged(self, name: str) -> list[str]:
+    def tagged(self, name: str) -> list[Message]:
         """Exclusions, with the rate named where it is the rate that is undefined."""
-        return [f"{text} [{name}]" if undefined else text for text, undefined in self.reasons]
+        return [say("note.fairness.left_out_rate", excluded=text, rate=name) if undefined else text
+                for text, undefined in self.reasons]
 
 
 def _finite(value: float) -> float | None:
@@ -134,14 +153,15 @@ def _group_values(labels: tuple[str, ...], sizes: np.ndarray, point: np.ndarray,
     ]
 
 
-def _driver(labels: tuple[str, ...], rates: np.ndarray, name: str, reference: int | None) -> str | None:
+def _driver(labels: tuple[str, ...], rates: np.ndarray, name: str, reference: int | None) -> Message | None:
     if np.isfinite(rates).sum() < 2:
         return None
     low, high = int(np.nanargmin(rates)), int(np.nanargmax(rates))
     if reference is None or not np.isfinite(rates[reference]):
-        return f"lowest {name}: {labels[low]} ({rates[low]:.3f}); highest: {labels[high]} ({rates[high]:.3f})"
+        return range_driver(name, labels[low], rates[low], labels[high], rates[high])
     far = max((low, high), key=lambda i: abs(rates[i] - rates[reference]))
-    return f"reference {labels[reference]} {name}: {rates[reference]:.3f}; farthest: {labels[far]} ({rates[far]:.3f})"
+    return say("note.fairness.driver_reference", reference=labels[reference], rate=name, value=f"{rates[reference]:.3f}",
+               far=labels[far], far_value=f"{rates[far]:.3f}")
 
 
 def _compare(
@@ -152,7 +172,7 @@ def _compare(
     *,
     reference: int | None = None,
     one_sided: bool = False,
-    left_out: dict[int, str] | None = None,
+    left_out: dict[int, Message] | None = None,
     ignored: frozenset[int] = frozenset(),
 ) -> _Disparity:
     """Compare one rate across groups.
@@ -165,14 +185,14 @@ def _compare(
     """
     labels, sizes = counts.grouping.labels, counts.sizes
     point, boot = rate(counts.table), rate(counts.resampled)
-    why: dict[int, tuple[str, bool]] = {i: (text, False) for i, text in (left_out or {}).items()}
+    why: dict[int, tuple[Message, bool]] = {i: (text, False) for i, text in (left_out or {}).items()}
     for i in range(len(labels)):
         if i in why or i in ignored:
             continue
         if sizes[i] < params.min_group_size:
-            why[i] = (f"n={int(sizes[i])} < min_group_size {params.min_group_size}", False)
+            why[i] = (small_group(int(sizes[i]), params.min_group_size), False)
         elif not np.isfinite(point[i]):
-            why[i] = ("rate undefined (zero denominator)", True)
+            why[i] = (say("note.fairness.rate_undefined"), True)
     eligible = np.array([i not in why and i not in ignored for i in range(len(labels))], dtype=bool)
     compared = np.where(eligible, point, np.nan)
     boot_compared = np.where(eligible, boot, np.nan)
@@ -194,7 +214,7 @@ def _compare(
     note = None
     if not np.isfinite(difference):
         if reference is not None and reference in why:
-            note = f"undefined: the reference group '{labels[reference]}' is left out ({why[reference][0]})"
+            note = say("note.fairness.reference_left_out", group=labels[reference], why=why[reference][0])
         else:
             note = UNDEFINED
     return _Disparity(
@@ -205,17 +225,13 @@ def _compare(
         compared=compared,
         boot_compared=boot_compared,
         groups=_group_values(labels, sizes, shown, boot_shown, params),
-        reasons=[(f"{labels[i]}: {text}", undefined) for i, (text, undefined) in sorted(why.items())],
+        reasons=[(exclusion(labels[i], text), undefined) for i, (text, undefined) in sorted(why.items())],
         driver=_driver(labels, compared, name, reference),
         note=note,
     )
 
 
 # --- from comparisons to measurements -------------------------------------------------------
-
-
-def _join(*notes: str | None) -> str | None:
-    return "; ".join(n for n in notes if n) or None
 
 
 def _measurement(
@@ -226,46 +242,60 @@ def _measurement(
     )
 
 
-def _per_rate(check_id: str, attribute: str, name: str, d: _Disparity, params: BootstrapParams, note: str | None) -> list[Measurement]:
+def _per_rate(check_id: str, attribute: str, name: str, d: _Disparity, params: BootstrapParams, note: Message | None) -> list[Measurement]:
     """``<rate>_difference`` and ``<rate>_ratio`` of one rate, with its per-group values."""
-    shared = dict(groups=d.groups, excluded_groups=d.excluded, driver=d.driver)
+    shared = dict(groups=d.groups, excluded_parts=d.excluded, driver_parts=parts(d.driver), note_parts=parts(d.note, note))
     return [
-        _measurement(check_id, f"{name}_difference", attribute, d.difference, d.boot_difference, params,
-                     note=_join(d.note, note), **shared),
-        _measurement(check_id, f"{name}_ratio", attribute, d.ratio, d.boot_ratio, params,
-                     note=_join(d.note, note), **shared),
+        _measurement(check_id, f"{name}_difference", attribute, d.difference, d.boot_difference, params, **shared),
+        _measurement(check_id, f"{name}_ratio", attribute, d.ratio, d.boot_ratio, params, **shared),
     ]
 
 
-def _worst(check_id: str, attribute: str, found: dict[str, _Disparity], params: BootstrapParams, note: str | None) -> list[Measurement]:
+def _unique(messages: list[Message]) -> list[Message]:
+    """The messages without repeats, in their order."""
+    return list({m.model_dump_json(): m for m in messages}.values())
+
+
+def _worst(check_id: str, attribute: str, found: dict[str, _Disparity], params: BootstrapParams, note: Message | None) -> list[Measurement]:
     """The criterion: the worst case over its rates (largest difference, smallest ratio), per resample too."""
-    parts = list(found.values())
-    single = len(parts) == 1
-    excluded = parts[0].excluded if single else [t for name, d in found.items() for t in d.tagged(name)]
+    compared = list(found.values())
+    single = len(compared) == 1
+    excluded = compared[0].excluded if single else [t for name, d in found.items() for t in d.tagged(name)]
     shared = dict(
-        groups=parts[0].groups if single else [],
-        excluded_groups=list(dict.fromkeys(excluded)),
-        driver="; ".join(d.driver for d in parts if d.driver) or None,
+        groups=compared[0].groups if single else [],
+        excluded_parts=_unique(excluded),
+        driver_parts=parts(*(d.driver for d in compared)),
     )
-    undefined = next((d.note for d in parts if d.note), UNDEFINED)
+    undefined = next((d.note for d in compared if d.note), UNDEFINED)
     out = []
     for metric, worst, values, boots in (
-        ("difference", np.max, [d.difference for d in parts], [d.boot_difference for d in parts]),
-        ("ratio", np.min, [d.ratio for d in parts], [d.boot_ratio for d in parts]),
+        ("difference", np.max, [d.difference for d in compared], [d.boot_difference for d in compared]),
+        ("ratio", np.min, [d.ratio for d in compared], [d.boot_ratio for d in compared]),
     ):
         value = float(worst(values))
         boot = worst(boots, axis=0)
         out.append(
             _measurement(check_id, metric, attribute, value, boot, params,
-                         note=_join(None if np.isfinite(value) else undefined, note), **shared)
+                         note_parts=parts(None if np.isfinite(value) else undefined, note), **shared)
         )
     return out
 
 
 def _groupings(ctx: AuditContext, params: GroupParams) -> list[Grouping]:
     if not ctx.data.sensitive:
-        raise NotApplicable("no sensitive attribute given (--sensitive COLUMN)")
+        raise NotApplicable(say("note.fairness.no_sensitive"))
     return ctx.groupings(params.intersections)
+
+
+def _hint(name: str, labels: list[str], same: str | None) -> Message:
+    """The closest group label to a misspelt one, or the labels to choose from (as ``errors.did_you_mean``)."""
+    choices = sorted(set(labels))
+    best = same or closest(name, choices)
+    if best is not None:
+        return say("note.fairness.did_you_mean", label=best)
+    if not choices:
+        return say("note.fairness.nothing_to_choose")
+    return say("note.fairness.valid_names", names=", ".join(choices[:12]) + (", …" if len(choices) > 12 else ""))
 
 
 def _references(groupings: list[Grouping], reference: str | None) -> list[int | None]:
@@ -277,8 +307,8 @@ def _references(groupings: list[Grouping], reference: str | None) -> list[int | 
         attributes = ", ".join(f"'{g.attribute}'" for g in groupings)
         labels = [label for g in groupings for label in g.labels]
         same = [label for label in labels if label.casefold() == reference.casefold()]
-        hint = f"did you mean '{same[0]}'?" if same else did_you_mean(reference, labels)
-        raise NotApplicable(f"reference_group '{reference}' is not a group of {attributes} ({hint})")
+        raise NotApplicable(say("note.fairness.reference_unknown", reference=reference, attributes=attributes,
+                                hint=_hint(reference, labels, same[0] if same else None)))
     return found
 
 
@@ -305,7 +335,7 @@ def _disparities(
         counts = _Counts.of(ctx, grouping, y_pred, params.n_boot, rng)
         note = None
         if params.reference_group is not None and reference is None:
-            note = f"reference group '{params.reference_group}' is not a group of {grouping.attribute}: highest and lowest compared"
+            note = say("note.fairness.reference_absent", reference=params.reference_group, attribute=grouping.attribute)
         found = {
             name: _compare(counts, rate, name, params, reference=reference, one_sided=one_sided)
             for name, rate in rates.items()
@@ -418,7 +448,7 @@ def group_rates(ctx: AuditContext, params: FairnessParams) -> list[Measurement]:
             _measurement(
                 check_id, "min_share", grouping.attribute, share[smallest], boot_share.min(axis=-1), params,
                 groups=_group_values(grouping.labels, sizes, share, boot_share, params),
-                driver=f"smallest group: {grouping.labels[smallest]} (n={int(sizes[smallest])})",
+                driver_parts=[say("note.fairness.smallest_group", group=grouping.labels[smallest], n=str(int(sizes[smallest])))],
             )
         )
     return out
@@ -447,7 +477,7 @@ def ll144_impact_ratio(ctx: AuditContext, params: LL144Params) -> list[Measureme
     median = None
     if params.use_scores:
         if ctx.scores is None:
-            raise NotApplicable("use_scores is set but the model gives no scores")
+            raise NotApplicable(say("note.fairness.no_scores"))
         median = float(np.median(ctx.scores))
         outputs = (ctx.scores > median).astype(np.int8)
     else:
@@ -460,24 +490,25 @@ def ll144_impact_ratio(ctx: AuditContext, params: LL144Params) -> list[Measureme
         sizes, total = counts.sizes, int(counts.sizes.sum())
         unknown = frozenset(i for i, label in enumerate(grouping.labels) if _is_unknown(label))
         small_share = {
-            i: f"share {sizes[i] / total:.2%} < exclude_below_share {params.exclude_below_share:.2%}"
+            i: say("note.fairness.small_share", share=f"{sizes[i] / total:.2%}", min=f"{params.exclude_below_share:.2%}")
             for i in range(grouping.size)
             if i not in unknown and sizes[i] / total < params.exclude_below_share
         }
         d = _compare(counts, cm.selection_rate, name, params, one_sided=True, left_out=small_share, ignored=unknown)
         n_unknown = int(sum(sizes[i] for i in unknown))
-        note = _join(
+        note = parts(
             d.note if not np.isfinite(d.ratio) else None,
-            f"unknown category: {n_unknown} rows ({n_unknown / total:.2%}) left out of the impact ratios",
-            None if median is None else f"scoring rate: share of the category scoring above the median score {median:.6g}",
-            ctx.stats.sample_note if median is not None and ctx.stats is not None and ctx.stats.sampled else None,
+            say("note.fairness.unknown_left_out", n=str(n_unknown), share=f"{n_unknown / total:.2%}"),
+            None if median is None else say("note.fairness.scoring_rate", median=f"{median:.6g}"),
+            ctx.stats.sample_said if median is not None and ctx.stats is not None and ctx.stats.sampled else None,
         )
         top = impact_ratios(d.compared)[1]
         boot_top = impact_ratios(d.boot_compared)[1]
         rates = cm.selection_rate(counts.table)
-        permitted = [f"{grouping.labels[i]}: {text}" for i, text in sorted(small_share.items())]
+        permitted = [exclusion(grouping.labels[i], text) for i, text in sorted(small_share.items())]
         excluded = [e for e in d.excluded if e not in permitted]
-        shared = dict(excluded_groups=excluded, permitted_exclusions=permitted, driver=d.driver, note=note)
+        shared = dict(excluded_parts=excluded, permitted_exclusions=[english([p]) for p in permitted],
+                      driver_parts=parts(d.driver), note_parts=note)
         out += [
             _measurement(check_id, "min_impact_ratio", grouping.attribute, d.ratio, d.boot_ratio, params,
                          groups=d.groups, **shared),

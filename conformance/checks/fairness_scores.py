@@ -11,11 +11,14 @@ import numpy as np
 from pydantic import Field
 
 from conformance.checks.base import AuditContext, Check, NotApplicable
-from conformance.checks.fairness import REMEDIATION, GroupParams, _finite, _groupings, _interval
-from conformance.checks.performance import probability_problem
-from conformance.result import GroupValue, Measurement
+from conformance.checks.fairness import (
+    REMEDIATION, UNDEFINED, GroupParams, _finite, _groupings, _interval, exclusion, range_driver, small_group,
+)
+from conformance.checks.performance import probability_problem_said, subsample_said
+from conformance.messages import parts, say
+from conformance.result import GroupValue, Measurement, Message
 from conformance.stats import confusion as cm
-from conformance.stats.bootstrap import bootstrap_rows, bootstrap_sums, resample_tables
+from conformance.stats.bootstrap import bootstrap_sums, resample_tables
 from conformance.stats.disparity import difference_and_ratio
 from conformance.stats.groups import Grouping
 from conformance.stats.scores import auc
@@ -40,16 +43,16 @@ def _compare(
     point: np.ndarray,
     boot: np.ndarray,
     params: GroupParams,
-    note: str | None = None,
+    note: list[Message] | None = None,
 ) -> list[Measurement]:
     """``<name>_difference`` and ``<name>_ratio`` across eligible groups, with per-group values."""
     excluded, eligible = [], np.ones(grouping.size, dtype=bool)
     for i, label in enumerate(grouping.labels):
         if sizes[i] < params.min_group_size:
-            excluded.append(f"{label}: n={int(sizes[i])} < min_group_size {params.min_group_size}")
+            excluded.append(exclusion(label, small_group(int(sizes[i]), params.min_group_size)))
             eligible[i] = False
         elif not np.isfinite(point[i]):
-            excluded.append(f"{label}: {name} undefined (a single class in the group)")
+            excluded.append(exclusion(label, say("note.fairness_scores.single_class", metric=name)))
             eligible[i] = False
     compared = np.where(eligible, point, np.nan)
     difference, ratio = difference_and_ratio(compared)
@@ -64,14 +67,12 @@ def _compare(
     driver = None
     if np.isfinite(compared).sum() >= 2:
         low, high = int(np.nanargmin(compared)), int(np.nanargmax(compared))
-        driver = (f"lowest {name}: {grouping.labels[low]} ({compared[low]:.3f}); "
-                  f"highest: {grouping.labels[high]} ({compared[high]:.3f})")
-    undefined = None if np.isfinite(difference) else "undefined: fewer than two groups can be compared"
-    notes = "; ".join(n for n in (undefined, note) if n) or None
+        driver = range_driver(name, grouping.labels[low], compared[low], grouping.labels[high], compared[high])
+    notes = parts(None if np.isfinite(difference) else UNDEFINED, note)
     return [
         Measurement(check=check_id, metric=f"{name}_{kind}", attribute=grouping.attribute, value=_finite(value),
-                    ci=_interval(b, params) if b.size else None, groups=groups, excluded_groups=excluded,
-                    driver=driver, note=notes)
+                    ci=_interval(b, params) if b.size else None, groups=groups, excluded_parts=excluded,
+                    driver_parts=parts(driver), note_parts=notes)
         for kind, value, b in (("difference", difference, boot_diff), ("ratio", ratio, boot_ratio))
     ]
 
@@ -83,7 +84,7 @@ def auc_parity(ctx: AuditContext, params: AucParams) -> list[Measurement]:
     worse decisions at every threshold; a group with a single class has no AUC and is listed.
     """
     if ctx.scores is None:
-        raise NotApplicable("no scores: per-group AUC needs the model's scores (--scores or predict_proba)")
+        raise NotApplicable(say("note.fairness_scores.no_scores_auc"))
     rng = ctx.rng("fairness.auc_parity")
     out = []
     for grouping in _groupings(ctx, params):
@@ -93,12 +94,12 @@ def auc_parity(ctx: AuditContext, params: AucParams) -> list[Measurement]:
     return out
 
 
-def _segment_sums(codes: np.ndarray, values: np.ndarray, n_segments: int, n_boot: int, rng) -> tuple[np.ndarray, np.ndarray, str | None]:
+def _segment_sums(codes: np.ndarray, values: np.ndarray, n_segments: int, n_boot: int, rng) -> tuple[np.ndarray, np.ndarray, list[Message]]:
     """Per-segment column sums of ``values``, and their Poisson-bootstrap resamples (B, segments, k)."""
     point = np.stack([np.bincount(codes, weights=values[:, j], minlength=n_segments) for j in range(values.shape[1])], -1)
     if not n_boot:
-        return point, np.empty((0, n_segments, values.shape[1])), None
-    rows, note = bootstrap_rows(len(codes), n_boot, rng)
+        return point, np.empty((0, n_segments, values.shape[1])), []
+    rows, note = subsample_said(len(codes), n_boot, rng)
     take = slice(None) if rows is None else rows
     sub_codes, sub_values = codes[take], values[take]
     order = np.argsort(sub_codes, kind="stable")
@@ -106,7 +107,7 @@ def _segment_sums(codes: np.ndarray, values: np.ndarray, n_segments: int, n_boot
     sums = bootstrap_sums(sub_values[order], n_boot, rng, np.append(starts, len(order)))
     boot = np.zeros((n_boot, n_segments, values.shape[1]))
     boot[:, present] = sums
-    return point, boot, note
+    return point, boot, parts(note)
 
 
 def calibration_parity(ctx: AuditContext, params: CalibrationGroupParams) -> list[Measurement]:
@@ -119,8 +120,8 @@ def calibration_parity(ctx: AuditContext, params: CalibrationGroupParams) -> lis
     group's 0.5, decisions at one threshold treat the groups differently.
     """
     if ctx.scores is None:
-        raise NotApplicable("no scores: calibration needs the model's probabilities (--scores or predict_proba)")
-    problem = probability_problem(ctx.scores)
+        raise NotApplicable(say("note.fairness_scores.no_scores_calibration"))
+    problem = probability_problem_said(ctx.scores)
     if problem:
         raise NotApplicable(problem)
     k = params.n_bins
@@ -147,8 +148,9 @@ def calibration_parity(ctx: AuditContext, params: CalibrationGroupParams) -> lis
         measured.append(
             Measurement(check="fairness.calibration_parity", metric="max_ece", attribute=grouping.attribute,
                         value=worst.value if worst else None, ci=_interval(boot_max, params) if boot_max.size else None,
-                        groups=measured[0].groups, excluded_groups=measured[0].excluded_groups,
-                        driver=f"worst calibrated: {worst.group} ({worst.value:.3f})" if worst else None, note=note)
+                        groups=measured[0].groups, excluded_parts=measured[0].excluded_parts,
+                        driver_parts=[say("note.fairness_scores.worst_calibrated", group=worst.group, value=f"{worst.value:.3f}")]
+                        if worst else [], note_parts=note)
         )
         out += measured
     return out
@@ -161,7 +163,7 @@ def regression_parity(ctx: AuditContext, params: GroupParams) -> list[Measuremen
     group (a salary, a credit limit), treats that group differently even with a good overall fit.
     """
     if ctx.y_pred is None:
-        raise NotApplicable("no predictions: give a model or a predictions column")
+        raise NotApplicable(say("note.fairness_scores.no_predictions"))
     error = ctx.y_pred.astype(float) - ctx.data.y_true
     values = np.column_stack([np.ones_like(error), np.abs(error), error**2, ctx.y_pred.astype(float)])
     rng = ctx.rng("fairness.regression_parity")

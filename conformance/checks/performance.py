@@ -17,7 +17,8 @@ from pydantic import Field
 
 from conformance.checks.base import AuditContext, BootstrapParams, Check, NotApplicable
 from conformance.errors import DataError, did_you_mean
-from conformance.result import GroupValue, Interval, Measurement
+from conformance.messages import english, parts, say
+from conformance.result import GroupValue, Interval, Measurement, Message
 from conformance.stats import confusion as cm
 from conformance.stats.bootstrap import bootstrap_rows, bootstrap_sums, percentile_interval, resample_tables
 from conformance.stats.groups import Grouping, encode
@@ -44,20 +45,30 @@ def _interval(samples: np.ndarray, params: BootstrapParams) -> Interval | None:
     return Interval(low=low, high=high, level=params.ci_level)
 
 
-def _join(*notes: str | None) -> str | None:
-    return "; ".join(n for n in notes if n) or None
+def subsample_said(n: int, n_boot: int, rng: np.random.Generator) -> tuple[np.ndarray | None, Message | None]:
+    """``bootstrap_rows`` with its note as a catalogue message."""
+    rows, _ = bootstrap_rows(n, n_boot, rng)
+    if rows is None:
+        return None, None
+    return rows, say("note.performance.bootstrap_subsample", n_boot=str(n_boot), m=f"{len(rows):,}", n=f"{n:,}")
 
 
 # --- classification ---------------------------------------------------------------------------
 
 
-def probability_problem(scores: np.ndarray) -> str | None:
-    """Why the scores are not probabilities of the positive label, or None when they are."""
+def probability_problem_said(scores: np.ndarray) -> Message | None:
+    """Why the scores are not probabilities of the positive label (a catalogue message), or None when they are."""
     if not np.all(np.isfinite(scores)):
-        return "the scores have missing or infinite values"
+        return say("note.performance.scores_not_finite")
     if scores.size and (scores.min() < 0 or scores.max() > 1):
-        return "the scores are not probabilities: some lie outside [0, 1]"
+        return say("note.performance.scores_outside_unit")
     return None
+
+
+def probability_problem(scores: np.ndarray) -> str | None:
+    """Why the scores are not probabilities of the positive label, in English, or None when they are."""
+    problem = probability_problem_said(scores)
+    return None if problem is None else english([problem])
 
 
 def _probability_losses(y_true: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -72,23 +83,22 @@ def _probability_losses(y_true: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 def _loss_measurements(ctx: AuditContext, params: BootstrapParams, rng: np.random.Generator) -> list[Measurement]:
     check = "performance.classification"
-    problem = probability_problem(ctx.scores)
+    problem = probability_problem_said(ctx.scores)
     if problem:
-        note = f"omitted: {problem}"
-        return [Measurement(check=check, metric=m, value=None, note=note) for m in ("log_loss", "brier")]
+        omitted = [say("note.performance.omitted", problem=problem)]
+        return [Measurement(check=check, metric=m, value=None, note_parts=omitted) for m in ("log_loss", "brier")]
     losses = _probability_losses(ctx.data.y_true, ctx.scores)
     point = losses.mean(axis=0)
-    rows, note = bootstrap_rows(len(losses), params.n_boot, rng)
+    rows, subsample = subsample_said(len(losses), params.n_boot, rng)
     cis: list[Interval | None] = [None, None]
     if params.n_boot:
         sample = losses if rows is None else losses[rows]
         sums = bootstrap_sums(np.column_stack([np.ones(len(sample)), sample]), params.n_boot, rng)[:, 0]
         means = cm.ratio(sums[:, 1:], sums[:, :1])
         cis = [_interval(means[:, j], params) for j in range(2)]
-    if ctx.stats is not None and ctx.stats.sampled:
-        note = _join(note, ctx.stats.sample_note)
+    note = parts(subsample, ctx.stats.sample_said if ctx.stats is not None and ctx.stats.sampled else None)
     return [
-        Measurement(check=check, metric=metric, value=_value(point[j]), ci=cis[j], note=note)
+        Measurement(check=check, metric=metric, value=_value(point[j]), ci=cis[j], note_parts=note)
         for j, metric in enumerate(("log_loss", "brier"))
     ]
 
@@ -113,8 +123,8 @@ def classification(ctx: AuditContext, params: BootstrapParams) -> list[Measureme
         if params.n_boot:
             low, high = percentile_interval(rate(resampled), params.ci_level)
             ci = Interval(low=low, high=high, level=params.ci_level)
-        note = None if value is not None else "undefined: its denominator is zero on this data"
-        out.append(Measurement(check="performance.classification", metric=name, value=value, ci=ci, note=note))
+        note = parts(None if value is not None else say("note.performance.zero_denominator"))
+        out.append(Measurement(check="performance.classification", metric=name, value=value, ci=ci, note_parts=note))
     if ctx.scores is not None:
         histogram, n_bins, binned = ctx.score_histogram(None)
         histogram = histogram[0]
@@ -123,10 +133,8 @@ def classification(ctx: AuditContext, params: BootstrapParams) -> list[Measureme
         if params.n_boot:
             low, high = percentile_interval(auc(resample_tables(histogram, params.n_boot, rng)), params.ci_level)
             ci = Interval(low=low, high=high, level=params.ci_level)
-        note = binned
-        if value is None:
-            note = "undefined: the data has a single class"
-        out.append(Measurement(check="performance.classification", metric="roc_auc", value=value, ci=ci, note=note))
+        note = binned if value is not None else [say("note.performance.single_class")]
+        out.append(Measurement(check="performance.classification", metric="roc_auc", value=value, ci=ci, note_parts=note))
         out.extend(_loss_measurements(ctx, params, rng))
     return out
 
@@ -159,7 +167,7 @@ def regression(ctx: AuditContext, params: BootstrapParams) -> list[Measurement]:
     values = np.column_stack([np.ones_like(error), np.abs(error), error**2, centred, centred**2])
     point = _regression_metrics(values.sum(axis=0))
     rng = ctx.rng("performance.regression")
-    rows, note = bootstrap_rows(len(values), params.n_boot, rng)
+    rows, note = subsample_said(len(values), params.n_boot, rng)
     resampled = None
     if params.n_boot:
         sample = values if rows is None else values[rows]
@@ -167,9 +175,9 @@ def regression(ctx: AuditContext, params: BootstrapParams) -> list[Measurement]:
     out = []
     for j, metric in enumerate(("mae", "rmse", "r2")):
         value = _value(point[j])
-        why = None if value is not None else "undefined: the target is constant on this data"
+        why = None if value is not None else say("note.performance.constant_target")
         ci = _interval(resampled[j], params) if resampled is not None else None
-        out.append(Measurement(check="performance.regression", metric=metric, value=value, ci=ci, note=_join(why, note)))
+        out.append(Measurement(check="performance.regression", metric=metric, value=value, ci=ci, note_parts=parts(why, note)))
     return out
 
 
@@ -211,8 +219,8 @@ def calibration(ctx: AuditContext, params: CalibrationParams) -> list[Measuremen
     calibrated score misleads everyone who acts on it, even when its ranking (AUC) is good.
     """
     if ctx.scores is None:
-        raise NotApplicable("no scores: calibration needs the model's probabilities (--scores or predict_proba)")
-    problem = probability_problem(ctx.scores)
+        raise NotApplicable(say("note.performance.no_scores_calibration"))
+    problem = probability_problem_said(ctx.scores)
     if problem:
         raise NotApplicable(problem)
     p, y = ctx.scores, ctx.data.y_true.astype(float)
@@ -230,7 +238,7 @@ def calibration(ctx: AuditContext, params: CalibrationParams) -> list[Measuremen
     ece_m, _ = _calibration_errors(mass_sums)
 
     rng = ctx.rng("reliability.calibration")
-    rows, note = bootstrap_rows(len(p), params.n_boot, rng)
+    rows, note = subsample_said(len(p), params.n_boot, rng)
     boot_w = boot_m = None
     if params.n_boot:
         take = slice(None) if rows is None else rows
@@ -263,28 +271,26 @@ def calibration(ctx: AuditContext, params: CalibrationParams) -> list[Measuremen
     driver = None
     if np.isfinite(gaps).any():
         worst = int(np.nanargmax(gaps))
-        driver = (
-            f"largest gap in bin {width_labels[worst]}: observed rate {observed[worst]:.3f}, "
-            f"mean score {mean_score[worst]:.3f} (n={int(count[worst])})"
-        )
+        driver = say("note.performance.largest_bin_gap", bin=width_labels[worst], observed=f"{observed[worst]:.3f}",
+                     mean=f"{mean_score[worst]:.3f}", n=str(int(count[worst])))
     check = "reliability.calibration"
     empty = int((count == 0).sum())
-    empty_note = f"{empty} of {k} equal-width bins hold no scores" if empty else None
+    empty_note = say("note.performance.empty_bins", empty=str(empty), bins=str(k)) if empty else None
     mass_note = None
     if (mass_sums[:, 0] == 0).any():
-        mass_note = f"ties in the scores leave {int((mass_sums[:, 0] == 0).sum())} equal-mass bins empty"
+        mass_note = say("note.performance.tied_bins", empty=str(int((mass_sums[:, 0] == 0).sum())))
     return [
         Measurement(
             check=check, metric="ece", value=_value(ece_w), ci=_interval(ece_w_b, params),
-            groups=gap_groups(width_sums, width_labels, True), note=_join(note, empty_note),
+            groups=gap_groups(width_sums, width_labels, True), note_parts=parts(note, empty_note),
         ),
         Measurement(
             check=check, metric="ece_equal_mass", value=_value(ece_m), ci=_interval(ece_m_b, params),
-            groups=gap_groups(mass_sums, mass_labels, False), note=_join(note, mass_note),
+            groups=gap_groups(mass_sums, mass_labels, False), note_parts=parts(note, mass_note),
         ),
         Measurement(
             check=check, metric="max_calibration_error", value=_value(mce), ci=_interval(mce_b, params),
-            driver=driver, note=note,
+            driver_parts=parts(driver), note_parts=parts(note),
         ),
         Measurement(
             check=check, metric="mean_predicted", value=float(p.mean()),
@@ -299,7 +305,7 @@ def calibration(ctx: AuditContext, params: CalibrationParams) -> list[Measuremen
                 )
                 for i, label in enumerate(width_labels)
             ],
-            note=note,
+            note_parts=parts(note),
         ),
     ]
 
@@ -362,7 +368,7 @@ def worst_slice(ctx: AuditContext, params: WorstSliceParams) -> list[Measurement
     groupings = list(ctx.groupings(params.intersections)) if ctx.data.sensitive else []
     groupings += [_slice_grouping(frame, c) for c in params.slice_columns if c not in ctx.data.sensitive]
     if not groupings:
-        raise NotApplicable("no sensitive attribute or slice column to slice by")
+        raise NotApplicable(say("note.performance.nothing_to_slice"))
     rate, higher_is_better = SLICE_METRICS[params.metric]
     rng = ctx.rng("performance.worst_slice")
     out: list[Measurement] = []
@@ -373,9 +379,10 @@ def worst_slice(ctx: AuditContext, params: WorstSliceParams) -> list[Measurement
         overall = float(rate(table.sum(axis=0)))
         eligible = (sizes >= params.min_group_size) & np.isfinite(point)
         excluded = [
-            f"{label}: n={int(sizes[i])} < min_group_size {params.min_group_size}"
-            if sizes[i] < params.min_group_size
-            else f"{label}: {params.metric} undefined (zero denominator)"
+            say("note.performance.slice_left_out", slice=label,
+                why=say("note.performance.small_slice", n=str(int(sizes[i])), min=str(params.min_group_size))
+                if sizes[i] < params.min_group_size
+                else say("note.performance.slice_undefined", metric=params.metric))
             for i, label in enumerate(grouping.labels)
             if not eligible[i]
         ]
@@ -397,22 +404,20 @@ def worst_slice(ctx: AuditContext, params: WorstSliceParams) -> list[Measurement
             index = int(np.nanargmin(masked) if higher_is_better else np.nanargmax(masked))
             worst = point[index]
             gap = sign * (overall - worst)
-            driver = (
-                f"worst {params.metric}: {grouping.labels[index]} ({worst:.3f}, n={int(sizes[index])}; "
-                f"overall {overall:.3f})"
-            )
+            driver = say("note.performance.worst_slice", metric=params.metric, slice=grouping.labels[index],
+                         value=f"{worst:.3f}", n=str(int(sizes[index])), overall=f"{overall:.3f}")
             if boot is not None:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
                     worst_b = pick(np.where(eligible, boot, np.nan), axis=1)
                 gap_b = sign * (rate(resampled.sum(axis=1)) - worst_b)
-        why = None if eligible.any() else f"undefined: no slice has {params.min_group_size} rows and a defined {params.metric}"
+        why = None if eligible.any() else say("note.performance.no_slice", min=str(params.min_group_size), metric=params.metric)
         for metric, value, samples in (("worst_value", worst, worst_b), ("gap_to_overall", gap, gap_b)):
             out.append(
                 Measurement(
                     check="performance.worst_slice", metric=metric, attribute=grouping.attribute,
                     value=_value(np.asarray(value)), ci=_interval(np.atleast_1d(samples), params) if boot is not None and eligible.any() else None,
-                    groups=groups, excluded_groups=excluded, driver=driver, note=why,
+                    groups=groups, excluded_parts=excluded, driver_parts=parts(driver), note_parts=parts(why),
                 )
             )
     return out

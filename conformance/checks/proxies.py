@@ -23,7 +23,8 @@ from pydantic import Field
 from conformance.checks.base import AuditContext, Check, CheckParams, NotApplicable
 from conformance.checks.shap_values import ExplainParams, explanation, memo
 from conformance.errors import ConformanceError
-from conformance.result import GroupValue, Measurement
+from conformance.messages import say
+from conformance.result import GroupValue, Measurement, Message
 
 PROXY_AUC = 0.7
 
@@ -154,6 +155,20 @@ def _fmt(value: float | None) -> str:
     return "undefined" if value is None else f"{value:.2f}"
 
 
+def _listed(items: list[Message]) -> Message:
+    """Messages listed with commas (``a, b, c``), in the reader's language."""
+    head, *rest = items
+    return head if not rest else say("note.proxies.listed", head=head, tail=_listed(rest))
+
+
+def _unavailable(exc: Exception) -> Message:
+    """Why the model's attributions are missing: the reason's message when it has one, else its text."""
+    said = getattr(exc, "said", None)
+    if isinstance(said, Message):
+        return say("note.proxies.importance_unavailable", why=said)
+    return say("note.proxies.importance_unavailable_detail", detail=str(exc))
+
+
 def proxy_detection(ctx: AuditContext, params: ProxyDetectionParams) -> list[Measurement]:
     """Features that alone predict a sensitive attribute (single-feature AUC), and which of them the model relies on.
 
@@ -166,7 +181,7 @@ def proxy_detection(ctx: AuditContext, params: ProxyDetectionParams) -> list[Mea
     important ones is left undefined with the reason. The per-feature AUCs are in the groups.
     """
     if not ctx.data.sensitive:
-        raise NotApplicable("no sensitive attribute given (--sensitive COLUMN)")
+        raise NotApplicable(say("note.proxies.no_sensitive"))
     strengths, used = proxy_strengths(ctx, params)
     shares: dict[str, float] | None = None
     why_not = None
@@ -174,9 +189,9 @@ def proxy_detection(ctx: AuditContext, params: ProxyDetectionParams) -> list[Mea
         explained = explanation(ctx, params)
         shares = dict(zip(explained.features, explained.shares))
     except (NotApplicable, ConformanceError) as exc:
-        why_not = f"importance unavailable: {exc}"
+        why_not = _unavailable(exc)
     check = "fairness.proxy_detection"
-    rows_note = f"single-feature AUCs on {used:,} rows" + (" (a seeded sample)" if used < ctx.data.rows else "")
+    rows_note = say("note.proxies.rows_sampled" if used < ctx.data.rows else "note.proxies.rows", rows=f"{used:,}")
     out = []
     for attribute, by_feature in strengths.items():
         ranked = sorted(by_feature.items(), key=lambda kv: -1.0 if kv[1] is None else -kv[1])
@@ -191,8 +206,8 @@ def proxy_detection(ctx: AuditContext, params: ProxyDetectionParams) -> list[Mea
                 attribute=attribute,
                 value=None if top is None else top[1],
                 groups=groups,
-                driver=None if top is None else f"strongest proxy: {top[0]}",
-                note=rows_note if top is not None else "undefined: no feature could be compared with this attribute",
+                driver_parts=[] if top is None else [say("note.proxies.strongest", feature=top[0])],
+                note_parts=[rows_note if top is not None else say("note.proxies.undefined")],
             )
         )
         out.append(
@@ -201,19 +216,24 @@ def proxy_detection(ctx: AuditContext, params: ProxyDetectionParams) -> list[Mea
                 metric="proxy_count",
                 attribute=attribute,
                 value=float(len(strong)),
-                note=("strong proxies: " + ", ".join(f"{f} (AUC {_fmt(a)})" for f, a in strong)) if strong else f"no feature reaches AUC {params.proxy_auc:g}",
+                note_parts=[say("note.proxies.strong", proxies=_listed([say("note.proxies.strong_one", feature=f, auc=_fmt(a))
+                                                                          for f, a in strong]))
+                            if strong else say("note.proxies.none_strong", auc=f"{params.proxy_auc:g}")],
             )
         )
         if shares is None:
-            out.append(Measurement(check=check, metric="important_proxies", attribute=attribute, value=None, note=why_not))
+            out.append(Measurement(check=check, metric="important_proxies", attribute=attribute, value=None,
+                                   note_parts=[why_not] if why_not else []))
             continue
         important = [(f, a, shares.get(f, 0.0)) for f, a in strong if shares.get(f, 0.0) >= params.importance_share]
         note = (
-            "important proxies: " + ", ".join(f"{f} (AUC {_fmt(a)}, {s:.0%} of attribution)" for f, a, s in important)
+            say("note.proxies.important", proxies=_listed([say("note.proxies.important_one", feature=f, auc=_fmt(a), share=f"{s:.0%}")
+                                                          for f, a, s in important]))
             if important
-            else f"no strong proxy carries {params.importance_share:.0%} of the attribution"
+            else say("note.proxies.none_important", share=f"{params.importance_share:.0%}")
         )
-        out.append(Measurement(check=check, metric="important_proxies", attribute=attribute, value=float(len(important)), note=note))
+        out.append(Measurement(check=check, metric="important_proxies", attribute=attribute, value=float(len(important)),
+                               note_parts=[note]))
     return out
 
 
