@@ -134,7 +134,7 @@ def demo(
     with bar:
         result, config = api.run_demo(output, seed, progress=update)
     _show(result, output, formats, lang.value, verbose)
-    from conformance.report.i18n import Words
+    from conformance.locale import Words
 
     command = " ".join(api.run_command(config)[:-2])  # the demo's own audit, minus the seed
     out.print(Words(lang.value)("text.try_your_own", command=command), style="dim", markup=False, highlight=False,
@@ -143,7 +143,7 @@ def demo(
 
 def _demo_genai(output: Path, seed: int, format: str, lang: str) -> None:
     from conformance import api
-    from conformance.report.i18n import Words
+    from conformance.locale import Words
 
     formats = api.parse_formats(format)
     bar, update = _progress()
@@ -404,6 +404,7 @@ def verify(
     trust: Annotated[Optional[Path], typer.Option("--trust", help="Trust list (YAML) of certification bodies: a bundle's signer must be in it.")] = None,
     trust_model: Annotated[bool, typer.Option("--trust-model", help="With --rerun: trust the model (never taken from the report).")] = False,
     trust_type: Annotated[Optional[list[str]], typer.Option("--trust-type", help="With --rerun: a type or import in the model you trust (repeatable; never taken from the report).")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the findings.")] = Lang.en,
 ) -> None:
     """Check a report's integrity and signature (and, with --rerun, that it reproduces).
 
@@ -413,9 +414,12 @@ def verify(
     from conformance import api
 
     checked = api.verify_report(report, public_key, rerun, trust, trust_model, trust_type or [])
+    from conformance.locale import Words
+
+    words = Words(lang.value)
     for finding in checked.findings:
-        sys.stdout.write(("ok    " if finding.ok else "FAIL  ") + finding.message + "\n")
-    sys.stdout.write(f"{report}: " + ("verified" if checked.ok else "NOT verified") + "\n")
+        sys.stdout.write(words("verify.ok" if finding.ok else "verify.fail") + finding.text(words) + "\n")
+    sys.stdout.write(words("verify.verified" if checked.ok else "verify.not_verified", path=report) + "\n")
     raise typer.Exit(0 if checked.ok else 1)
 
 
@@ -542,7 +546,7 @@ def rejudge(
 
     result = api.rejudge_bundle(bundle, profile, set_ or [], trust)
     _show(result, output, api.parse_formats(format), lang.value)
-    from conformance.report.i18n import Words
+    from conformance.locale import Words
 
     origin = result.evidence.rejudged_from
     who = origin.signer_name or origin.signer_fingerprint

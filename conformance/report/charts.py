@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from conformance.report.i18n import Words
+from conformance.locale import Words
 from conformance.report.words import fmt
 from conformance.result import GroupValue, Measurement
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.report.clauses import conformity_markdown, shared_markdown
 from conformance.report.generative import markdown_section
-from conformance.report.i18n import DEFAULT, Words
+from conformance.locale import DEFAULT, Words
 from conformance.report.words import FINDINGS, by_seriousness, ci_text, fmt
 from conformance.result import AuditResult, CheckOutcome, Measurement, RequirementResult, evidence_sha256
 

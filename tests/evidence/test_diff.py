@@ -92,7 +92,7 @@ def test_changed_verdicts_show_values_threshold_and_comparability(cli, tables, t
     before = next(r for r in old.evidence.requirements if r.id == "four-fifths" and r.profile == "eeoc-four-fifths")
     assert change.old_value == before.observations[0].value or change.old_value in [o.value for o in before.observations]
     assert change.new_value is not None and change.threshold == ">= 0.85"
-    from conformance.report.i18n import Words
+    from conformance.locale import Words
 
     reasons = [Words("en").message(m) for m in diff.not_comparable]
     assert "data SHA-256 differs" in reasons and "seed 0 -> 7" in reasons

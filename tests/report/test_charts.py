@@ -7,7 +7,7 @@ import re
 
 from conformance.report.charts import _extent, bar_chart, charts_for, group_chart, threshold_line
 from conformance.report.html import render_html
-from conformance.report.i18n import Words
+from conformance.locale import Words
 from conformance.result import GroupValue, Interval, Measurement
 
 T = Words("en")

@@ -11,7 +11,7 @@ from rich.console import Console
 
 import conformance.report as report_package
 from conformance.report import RENDERERS
-from conformance.report.i18n import LANGUAGES, Words, catalogue
+from conformance.locale import LANGUAGES, Words, catalogue
 from conformance.report.terminal import render_terminal
 from conformance.result import Format
 
@@ -115,7 +115,7 @@ def test_a_third_language_is_one_catalogue(demo_result, tmp_path, monkeypatch):
     """A catalogue in a folder named by CONFORMANCE_LOCALES renders every format; missing keys read in English."""
     import yaml
 
-    from conformance.report.i18n import languages
+    from conformance.locale import languages
 
     english = yaml.safe_load((Path(report_package.__file__).parent / "locales" / "en.yaml").read_text(encoding="utf-8"))
     english["title"]["report"] = "Rapport de conformité"

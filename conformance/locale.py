@@ -1,10 +1,10 @@
 """The locale catalogues: every word a person reads in the terminal summary and the reports.
 
-Catalogues are YAML files under ``locales/`` (one per language, the same keys in each; a test
+Catalogues are YAML files under ``conformance/report/locales/`` (one per language, the same keys in each; a test
 fails when a key is missing in either). A renderer asks ``Words(lang)("key", name=value)``.
 
 A new language is one more catalogue: ``xx.yaml`` with the keys of ``en.yaml``, shipped under
-``locales/`` or placed in a folder named by ``CONFORMANCE_LOCALES`` (several folders separated by
+``conformance/report/locales/`` or placed in a folder named by ``CONFORMANCE_LOCALES`` (several folders separated by
 the path separator; they are searched first). A key the new catalogue lacks reads in English.
 """
 
@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from conformance.result import CheckOutcome, Measurement, ProfileSummary, RequirementResult, Threshold
+if TYPE_CHECKING:  # the words read these; the result model itself renders its English through this module
+    from conformance.result import CheckOutcome, Measurement, ProfileSummary, RequirementResult, Threshold
+
+SHIPPED = Path(__file__).parent / "report" / "locales"
 
 LANGUAGES = ("en", "zh")
 DEFAULT = "en"
@@ -39,7 +42,7 @@ ENV = "CONFORMANCE_LOCALES"
 
 def _folders() -> tuple[Path, ...]:
     extra = tuple(Path(p) for p in os.environ.get(ENV, "").split(os.pathsep) if p)
-    return (*extra, Path(str(resources.files("conformance.report") / "locales")))
+    return (*extra, SHIPPED)
 
 
 def languages() -> tuple[str, ...]:
@@ -70,7 +73,7 @@ class Words:
         self.lang = lang
         self._entries = catalogue(lang)
 
-    def __call__(self, key: str, **values: object) -> str:
+    def __call__(self, key: str, /, **values: object) -> str:
         text = self._entries[key]
         return text.format(**values) if values else text
 
