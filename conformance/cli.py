@@ -548,9 +548,7 @@ def rejudge(
     _show(result, output, api.parse_formats(format), lang.value)
     from conformance.locale import Words
 
-    origin = result.evidence.rejudged_from
-    who = origin.signer_name or origin.signer_fingerprint
-    out.print(Words(lang.value)("text.rejudged_from", signer=who, bundle=origin.bundle_sha256), markup=False, highlight=False, soft_wrap=True)
+    out.print(Words(lang.value).rejudged(result.evidence.rejudged_from), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(api.exit_code(result, Severity.major))
 
 

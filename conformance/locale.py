@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 if TYPE_CHECKING:  # the words read these; the result model itself renders its English through this module
-    from conformance.result import CheckOutcome, Measurement, ProfileSummary, RequirementResult, Threshold
+    from conformance.result import CheckOutcome, Measurement, ProfileSummary, RejudgedFrom, RequirementResult, Threshold
 
 SHIPPED = Path(__file__).parent / "report" / "locales"
 
@@ -147,6 +147,13 @@ class Words:
 
     def check_reason(self, outcome: CheckOutcome) -> str | None:
         return self._stored_or_parts(outcome.reason, outcome.reason_parts)
+
+    def rejudged(self, origin: RejudgedFrom) -> str:
+        """Whose measurements a re-judged result rests on, and what their own audit concluded."""
+        who = origin.signer_name or origin.signer_fingerprint or self("text.unsigned_bundle")
+        return (self("text.rejudged_from", signer=who, bundle=origin.bundle_sha256) + self("sep.semicolon")
+                + self("text.rejudged_original", outcome=self.outcome(origin.original_outcome),
+                       profiles=self("sep.comma").join(origin.original_profiles)))
 
     def threshold_note(self, threshold: Threshold) -> str | None:
         """The threshold's note: the profile's words (translated when the profile gives them), then the tool's."""

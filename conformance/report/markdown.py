@@ -99,6 +99,7 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
         f"- {t('field.run')}: " + t("text.run_line", date=result.run.started_at, seed=ev.manifest.seed, version=ev.manifest.tool_version),
         f"- {t('field.evidence_hash')}: `{evidence_sha256(ev)}`",
         f"- {t('field.signer')}: {signer}",
+        *([f"- {t('field.rejudged')}: {t.rejudged(ev.rejudged_from)}"] if ev.rejudged_from else []),
         "",
     ]
     for profile in ev.profiles:
