@@ -63,11 +63,15 @@ bank_app = typer.Typer(help="Question banks of generative audits: validate, desc
 app.add_typer(bank_app, name="bank")
 
 
-class Lang(str, Enum):
-    """Languages of the terminal summary and the reports (``conformance/report/locales``)."""
+def _languages() -> dict[str, str]:
+    from conformance.locale import languages
 
-    en = "en"
-    zh = "zh"
+    return {lang: lang for lang in languages()}
+
+
+# Languages of the terminal summary and the reports: every catalogue shipped under
+# conformance/report/locales or found in a folder named by CONFORMANCE_LOCALES.
+Lang = Enum("Lang", _languages(), type=str)
 
 out = Console()
 err = Console(stderr=True)

@@ -15,8 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
 if TYPE_CHECKING:  # the words read these; the result model itself renders its English through this module
     from conformance.result import CheckOutcome, Measurement, ProfileSummary, RejudgedFrom, RequirementResult, Threshold
 
@@ -61,6 +59,8 @@ def _load(lang: str, folders: tuple[Path, ...]) -> dict[str, str]:
     for folder in folders:
         path = folder / f"{lang}.yaml"
         if path.is_file():
+            import yaml
+
             entries = _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
             return entries if lang == DEFAULT else {**_load(DEFAULT, folders), **entries}
     raise ValueError(f"unknown language '{lang}': choose one of {', '.join(languages())} (or add a catalogue: see {ENV})")
