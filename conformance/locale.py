@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the words read these; the result model itself renders its English through this module
-    from conformance.result import CheckOutcome, Measurement, ProfileSummary, RejudgedFrom, RequirementResult, Threshold
+    from conformance.result import CheckOutcome, Measurement, ProfileSummary, RejudgedFrom, RequirementResult, Subject, Threshold
 
 SHIPPED = Path(__file__).parent / "report" / "locales"
 
@@ -147,6 +147,17 @@ class Words:
 
     def check_reason(self, outcome: CheckOutcome) -> str | None:
         return self._stored_or_parts(outcome.reason, outcome.reason_parts)
+
+    def data_line(self, subject: Subject, quote: str = "") -> str:
+        """What was audited on: rows, target and positive label of a table, or the items asked of a
+        generative model; then the task. ``quote`` marks names as code (Markdown's backtick)."""
+        if subject.task == "generative":
+            line = self("text.items_line", items=subject.rows)
+        else:
+            line = self("text.data_line", rows=subject.rows, target=f"{quote}{subject.target}{quote}")
+            if subject.positive_label is not None:
+                line += self("sep.comma") + self("text.positive_label", label=f"{quote}{subject.positive_label}{quote}")
+        return line + self("sep.semicolon") + self("text.task", task=subject.task)
 
     def rejudged(self, origin: RejudgedFrom) -> str:
         """Whose measurements a re-judged result rests on, and what their own audit concluded."""

@@ -80,10 +80,7 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
     t = Words(lang)
     ev = result.evidence
     s = ev.subject
-    data = t("text.data_line", rows=s.rows, target=f"`{s.target}`")
-    if s.positive_label is not None:
-        data += t("sep.comma") + t("text.positive_label", label=f"`{s.positive_label}`")
-    data += t("sep.semicolon") + t("text.task", task=s.task)
+    data = t.data_line(s, quote="`")
     signer = t("field.not_signed")
     if result.signature is not None:
         signer = t("field.key_fingerprint", fingerprint=f"`{result.signature.fingerprint}`")
