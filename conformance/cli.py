@@ -4,8 +4,6 @@ Exit codes: 0 conformant under --fail-on · 1 non-conformant · 2 bad input or u
 3 internal error (a bug; --debug shows the traceback).
 """
 
-from __future__ import annotations
-
 import sys
 import traceback
 from enum import Enum
