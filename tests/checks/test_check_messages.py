@@ -8,9 +8,7 @@ data's own names (columns, groups, fields) and code are removed.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,16 +19,12 @@ from conformance.checks.base import AuditContext
 from conformance.checks.runner import run_check
 from conformance.engine.tables import SufficientStats
 from conformance.io.dataset import encode_predictions, prepare
-from conformance.report.i18n import Words
+from conformance.locale import Words
 from conformance.result import CheckOutcome
 from conformance.stats import bootstrap
 from conformance.stats import confusion as cm
 from conformance.stats.scores import label_histogram
-
-_spec = importlib.util.spec_from_file_location("zh_scan", Path(__file__).parents[1] / "report" / "test_zh_every_profile.py")
-_scan = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_scan)
-ENGLISH_SENTENCE, CODE = _scan.ENGLISH_SENTENCE, _scan.CODE
+from tests.english import english_runs
 
 EN, ZH = Words("en"), Words("zh")
 
@@ -77,7 +71,7 @@ def _run(check_id: str, ctx: AuditContext, **params) -> CheckOutcome:
 def _english_left(text: str, names: set[str]) -> list[str]:
     for name in sorted((n for n in names if n), key=len, reverse=True):
         text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
-    return ENGLISH_SENTENCE.findall(CODE.sub(" ", text))
+    return english_runs(text)
 
 
 def _assert_said(outcome: CheckOutcome, names: set[str]) -> list[str]:
