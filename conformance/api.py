@@ -293,12 +293,12 @@ def validate_profile(path: Path) -> LoadedProfile:
     return load_profile(str(path))
 
 
-def checklist_template(profile_refs: Sequence[str], sets: Sequence[str] = ()) -> str:
+def checklist_template(profile_refs: Sequence[str], sets: Sequence[str] = (), lang: str = "en") -> str:
     """One answer file (YAML) for every process question of the profiles, each question once."""
-    return answer_template(plan_for(profile_refs, sets), __version__)
+    return answer_template(plan_for(profile_refs, sets), __version__, lang)
 
 
-def write_checklist(profile_refs: Sequence[str], output: Path, force: bool = False) -> int:
+def write_checklist(profile_refs: Sequence[str], output: Path, force: bool = False, lang: str = "en") -> int:
     """Write the answer file; refuses to overwrite answers unless ``force``. Returns the number of questions."""
     from conformance.errors import InputError
 
@@ -310,7 +310,7 @@ def write_checklist(profile_refs: Sequence[str], output: Path, force: bool = Fal
         raise InputError(f"{output} exists: it may hold answers", "pass --force to overwrite it, or choose another --output")
     output.parent.mkdir(parents=True, exist_ok=True)
     temporary = output.with_name(f".{output.name}.tmp")
-    temporary.write_text(answer_template(plan, __version__), encoding="utf-8")
+    temporary.write_text(answer_template(plan, __version__, lang), encoding="utf-8")
     temporary.replace(output)
     return len(plan.questions)
 
