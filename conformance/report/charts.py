@@ -151,12 +151,12 @@ def _driving(m: Measurement) -> tuple[str, ...]:
     return tuple(re.findall(r"(?:lowest \w+|highest(?: \w+)?): (.+?) \(", m.driver or ""))
 
 
-def _left_out(m: Measurement) -> dict[str, str]:
-    """Groups left out of the value, by name, with the reason the check gives."""
+def _left_out(m: Measurement, t: Words | None = None) -> dict[str, str]:
+    """Groups left out of the value, by name, with the reason the check gives (in ``t``'s language when given)."""
     out = {}
-    for text in m.excluded_groups:
+    for text, shown in zip(m.excluded_groups, t.excluded(m) if t is not None else m.excluded_groups):
         name, _, reason = text.partition(": ")
-        out[name] = reason
+        out[name] = reason if shown == text else shown.removeprefix(name).lstrip(":： ")
     return out
 
 
@@ -201,7 +201,7 @@ def group_title(m: Measurement, t: Words) -> str:
 def group_chart(chart_id: str, m: Measurement, t: Words, limit: tuple[float | None, float | None] | None = None) -> str:
     """Any measurement with groups: per-group values with their CI bars, the threshold where one applies."""
     line = threshold_line(m, limit, t) if limit else None
-    return bar_chart(chart_id, group_title(m, t), list(m.groups), t, line=line, left_out=_left_out(m), driving=_driving(m))
+    return bar_chart(chart_id, group_title(m, t), list(m.groups), t, line=line, left_out=_left_out(m, t), driving=_driving(m))
 
 
 def _ranked(m: Measurement, top: int) -> list[GroupValue]:
