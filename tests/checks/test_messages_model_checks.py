@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.compose import make_column_transformer
+from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
@@ -44,6 +45,21 @@ def _frame(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:
     y = (x1 + 0.5 * (x2 - 5) + 0.3 * (sex == "male") + rng.normal(0, 0.5, n) > 0).astype(int)
     contact = [f"person{i}@example.org" for i in range(n)]
     return pd.DataFrame({"x1": x1, "x2": x2, "city": city, "sex": sex, "contact": contact, "y": y})
+
+
+class Unsteady:
+    """A model whose scores carry fresh noise at every call: its decisions near 0.5 change when asked again."""
+
+    def __init__(self, model):
+        self.model, self.rng = model, np.random.default_rng(0)
+        self.feature_names_in_, self.classes_ = model.feature_names_in_, model.classes_
+
+    def predict_proba(self, X):
+        p = np.clip(self.model.predict_proba(X)[:, 1] + self.rng.normal(0, 0.1, len(X)), 0, 1)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X):
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
 class Refuses:
@@ -107,6 +123,38 @@ def outcomes() -> list[CheckOutcome]:
         for key, check in REGISTRY.items():
             if check.measure.__module__.rsplit(".", 1)[-1] in MODULES:  # reliability.calibration lives in performance
                 out.append(run_check(key, check, check.params(**params.get(key, {})), ctx))
+    def run(key, ctx, **params):
+        check = REGISTRY[key]
+        out.append(run_check(key, check, check.params(**params), ctx))
+
+    # sampled rows, one repeat, a model that answers differently when asked again
+    run("reliability.determinism", _context(Unsteady(pipeline), frame, reference), sample_size=100, repeats=1)
+    # categorical features only; a feature missing on one side
+    run("reliability.distribution_shift", ordinary, ignore_columns=["x1", "x2"])
+    run("reliability.distribution_shift", _context(pipeline, frame, reference.assign(x2=np.nan)))
+    # the model fails at every level
+    run("robustness.noise", failing, levels=[3.0])
+    # a numeric and a many-levelled attribute, one declared lawful
+    aged = frame.assign(age=np.random.default_rng(3).integers(18, 80, len(frame)),
+                        region=np.random.default_rng(4).choice([f"r{i}" for i in range(30)], len(frame)))
+    aged_reference = reference.assign(age=np.random.default_rng(5).integers(18, 80, len(reference)),
+                                      region=np.random.default_rng(6).choice([f"r{i}" for i in range(30)], len(reference)))
+    wide = [*inputs, "age", "region"]
+    aged_model = make_pipeline(
+        make_column_transformer((OneHotEncoder(handle_unknown="ignore"), ["city", "sex", "region"]), remainder="passthrough"),
+        LogisticRegression(max_iter=500),
+    ).fit(aged_reference[wide], aged_reference["y"])
+    aged_ctx = _context(aged_model, aged, aged_reference, sensitive=("sex", "age", "region"))
+    run("robustness.counterfactual_flip", aged_ctx, lawful_inputs=["sex"], sample_size=100)
+    # every feature standing in for the attribute; no sensitive attribute; a constant model with no adverse decision
+    run("explainability.sensitive_reliance", ordinary, proxy_auc=0.501)
+    run("explainability.reason_codes", _context(pipeline, frame, reference, sensitive=()))
+    constant = make_pipeline(
+        make_column_transformer((OneHotEncoder(handle_unknown="ignore"), ["city", "sex"]), remainder="passthrough"),
+        DummyClassifier(strategy="constant", constant=1),
+    ).fit(reference[inputs], reference["y"])
+    for key in ("explainability.global_importance", "explainability.reason_codes"):
+        run(key, _context(constant, frame, reference), sample_size=40, time_budget_s=5.0)
     typo = REGISTRY["robustness.missing_values"]
     out.append(run_check("typo", typo, typo.params(columns=["town"]), ordinary))
     lawful = REGISTRY["robustness.counterfactual_flip"]
@@ -135,11 +183,22 @@ def test_the_runs_reach_the_cases_that_write_texts(outcomes):
     assert ("robustness.counterfactual_flip", "not_applicable") in statuses  # sensitive not read / declared lawful
     assert ("robustness.missing_values", "error") in statuses  # a column that is not a model input
     assert ("robustness.noise", "not_applicable") in statuses and ("reliability.distribution_shift", "not_applicable") in statuses
-    keys = {p.key for o in outcomes for p in [*o.reason_parts, *(q for m in o.measurements for q in
-                                                                     [*m.note_parts, *m.driver_parts, *m.excluded_parts])]}
+    def keys(value) -> set[str]:  # a message's key and those of the messages among its parameters
+        if isinstance(value, list):
+            return set().union(*map(keys, value))
+        value = value.model_dump() if hasattr(value, "model_dump") else value
+        if not isinstance(value, dict) or "key" not in value:
+            return set()
+        return {value["key"], *keys(list((value.get("params") or {}).values()))}
+
+    found = keys([p for o in outcomes for p in [*o.reason_parts, *(q for m in o.measurements for q in
+                                                                   [*m.note_parts, *m.driver_parts, *m.excluded_parts])]])
     for expected in ("time_budget", "permutations", "sample_exceeds", "model_failed", "fails_without", "largest_psi",
-                     "drifted", "best_guess", "pii_found", "examples", "flips", "all_lawful", "not_a_model_input"):
-        assert any(k.endswith(f".{expected}") for k in keys), expected
+                     "drifted", "best_guess", "pii_found", "examples", "flips", "all_lawful", "not_a_model_input",
+                     "one_repeat", "mismatched", "no_numeric", "no_ks_categorical", "no_ks_missing", "failed_every_level",
+                     "quantiles", "most_frequent", "lawful_skipped", "proxies", "no_sensitive_undefined", "constant_model",
+                     "no_adverse", "on_sample"):
+        assert any(k.endswith(f".{expected}") for k in found), expected
 
 
 def test_every_text_has_its_messages_and_they_render_the_stored_english(outcomes):
@@ -155,7 +214,7 @@ def test_every_text_has_its_messages_and_they_render_the_stored_english(outcomes
 
 
 def test_no_english_sentence_is_left_in_chinese(outcomes):
-    names = ["x1", "x2", "city", "sex", "contact", "female", "male", "north", "south", "east", "person_name", "email"]
+    names = ["x1", "x2", "city", "sex", "age", "region", "contact", "female", "male", "north", "south", "east", "email"]
     left = {}
     for outcome in outcomes:
         for _, _, chinese in _texts(outcome):
@@ -166,3 +225,13 @@ def test_no_english_sentence_is_left_in_chinese(outcomes):
             if found:
                 left[chinese] = found
     assert left == {}
+
+
+def test_a_chart_gives_a_left_out_groups_reason_in_the_reports_language(outcomes):
+    from conformance.report.charts import group_chart
+
+    m = next(m for o in outcomes if o.check == "robustness.missing_values" and o.status == "ok"
+             for m in o.measurements if m.excluded_groups)
+    english, chinese = group_chart("c", m, Words("en")), group_chart("c", m, Words("zh"))
+    assert "x1: — n=600 (the model&#x27;s predict raised ValueError" in english
+    assert "x1: — n=600 (`the model&#x27;s predict raised ValueError" in chinese
