@@ -807,7 +807,7 @@ def diff_text(old: Path, new: Path, fmt: str = "text", lang: str = "en") -> tupl
 def describe_diff(diff: Any, fmt: str = "text", lang: str = "en") -> str:
     """A ReportDiff as text (terminal), ``md`` (pull-request comment) or ``json``, in ``lang``."""
     from conformance.evidence.diff import diff_text as text
-    from conformance.report.i18n import Words
+    from conformance.locale import Words
 
     return diff.to_json() if fmt == "json" else text(diff, Words(lang), markdown=fmt == "md")
 

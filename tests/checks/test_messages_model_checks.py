@@ -26,7 +26,7 @@ from conformance.checks.base import AuditContext
 from conformance.checks.runner import run_check
 from conformance.io.dataset import encode_predictions, encode_scores, prepare
 from conformance.io.models import wrap_estimator
-from conformance.report.i18n import Words
+from conformance.locale import Words
 from conformance.result import CheckOutcome
 
 pytest.importorskip("shap")
@@ -234,4 +234,4 @@ def test_a_chart_gives_a_left_out_groups_reason_in_the_reports_language(outcomes
              for m in o.measurements if m.excluded_groups)
     english, chinese = group_chart("c", m, Words("en")), group_chart("c", m, Words("zh"))
     assert "x1: — n=600 (the model&#x27;s predict raised ValueError" in english
-    assert "x1: — n=600 (`the model&#x27;s predict raised ValueError" in chinese
+    assert "x1: — n=600 (x1：`the model&#x27;s predict raised ValueError" in chinese
