@@ -311,11 +311,12 @@ def checklist_init(
     profile: Annotated[list[str], typer.Option("--profile", help="Profile id or YAML path (repeatable).")],
     output: Annotated[Path, typer.Option("--output", help="Answer file to write (YAML).")] = Path("answers.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing answer file.")] = False,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the questions and comments.")] = Lang.en,
 ) -> None:
     """Write one answer file for the process questions of the profiles, each question once."""
     from conformance import api
 
-    count = api.write_checklist(profile, output, force)
+    count = api.write_checklist(profile, output, force, lang.value)
     sys.stdout.write(f"wrote {output}: {count} questions to answer, then run with --checklist {output}\n")
 
 
