@@ -83,6 +83,7 @@ def english_left(result: AuditResult, text: str) -> list[str]:
     given = {p.source for p in ev.profiles} | {r.clause for r in ev.requirements}
     given |= {ev.subject.system or "", ev.subject.model, *ev.subject.features, *ev.subject.sensitive}
     given |= {g.group for c in ev.checks for m in c.measurements for g in m.groups}
+    given |= set(ev.manifest.packages)  # the packages the manifest lists, by name
     given |= _scope_attributes(p.id for p in ev.profiles)  # attribute names a source's number covers
     if ev.generative is not None:
         given |= {ev.generative.model, *(j.detail or "" for j in ev.generative.judges)}
