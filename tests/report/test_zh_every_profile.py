@@ -98,7 +98,7 @@ def test_every_shipped_profile_reads_in_chinese(request, which, fmt):
     result = request.getfixturevalue(which)
     assert {p.id for p in result.evidence.profiles} == ({*_shipped()} - set(GENERATIVE) if which == "every_tabular_profile" else set(GENERATIVE))
     text = visible_text(result, fmt)
-    assert "要求" in text
+    assert "符合" in text or "待答复" in text or "尚未答复" in text  # the rendering is in Chinese at all
     left = english_left(result, text)
     assert left == [], f"{len(left)} English runs in the zh {fmt} rendering:\n" + "\n".join(left)
 
