@@ -83,6 +83,8 @@ class Measurement(_Frozen):
     driver_parts: list[Message] = Field(default_factory=list, description="The driver as catalogue messages.")
     excluded_parts: list[Message] = Field(
         default_factory=list, description="One catalogue message per entry of excluded_groups, in the same order.")
+    permitted_parts: list[Message] = Field(
+        default_factory=list, description="One catalogue message per entry of permitted_exclusions, in the same order.")
 
     @model_validator(mode="before")
     @classmethod
@@ -93,8 +95,9 @@ class Measurement(_Frozen):
             for parts, text in (("note_parts", "note"), ("driver_parts", "driver")):
                 if data.get(parts) and data.get(text) is None:
                     data[text] = _english(data[parts])
-            if data.get("excluded_parts") and not data.get("excluded_groups"):
-                data["excluded_groups"] = [_english([part]) for part in data["excluded_parts"]]
+            for parts, texts in (("excluded_parts", "excluded_groups"), ("permitted_parts", "permitted_exclusions")):
+                if data.get(parts) and not data.get(texts):
+                    data[texts] = [_english([part]) for part in data[parts]]
         return data
 
 

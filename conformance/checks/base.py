@@ -155,12 +155,12 @@ class AuditContext:
 
     def require_model(self) -> Predictor:
         if self.predictor is None:
-            raise NotApplicable("needs the model itself; this is a predictions-only audit")
+            raise NotApplicable(say("note.runner.needs_model"))
         return self.predictor
 
     def require_reference(self) -> AuditData:
         if self.reference is None:
-            raise NotApplicable("needs reference (training) data: give --reference FILE")
+            raise NotApplicable(say("note.runner.needs_reference"))
         return self.reference
 
     def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
@@ -186,7 +186,7 @@ class AuditContext:
 
     def require_predictions(self) -> np.ndarray:
         if self.y_pred is None:
-            raise NotApplicable("no predictions: give a model or a predictions column")
+            raise NotApplicable(say("note.runner.needs_predictions"))
         return self.y_pred
 
 

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from conformance.checks.base import AuditContext, BootstrapParams, Check, NotApplicable
 from conformance.errors import closest
-from conformance.messages import english, parts, say
+from conformance.messages import parts, say
 from conformance.result import GroupValue, Interval, Measurement, Message
 from conformance.stats import confusion as cm
 from conformance.stats.bootstrap import percentile_interval, resample_tables
@@ -507,7 +507,7 @@ def ll144_impact_ratio(ctx: AuditContext, params: LL144Params) -> list[Measureme
         rates = cm.selection_rate(counts.table)
         permitted = [exclusion(grouping.labels[i], text) for i, text in sorted(small_share.items())]
         excluded = [e for e in d.excluded if e not in permitted]
-        shared = dict(excluded_parts=excluded, permitted_exclusions=[english([p]) for p in permitted],
+        shared = dict(excluded_parts=excluded, permitted_parts=permitted,
                       driver_parts=parts(d.driver), note_parts=note)
         out += [
             _measurement(check_id, "min_impact_ratio", grouping.attribute, d.ratio, d.boot_ratio, params,

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from conformance.checks.base import AuditContext, BootstrapParams, Check, NotApplicable
 from conformance.errors import DataError, did_you_mean
-from conformance.messages import english, parts, say
+from conformance.messages import parts, say
 from conformance.result import GroupValue, Interval, Measurement, Message
 from conformance.stats import confusion as cm
 from conformance.stats.bootstrap import bootstrap_rows, bootstrap_sums, percentile_interval, resample_tables
@@ -63,12 +63,6 @@ def probability_problem_said(scores: np.ndarray) -> Message | None:
     if scores.size and (scores.min() < 0 or scores.max() > 1):
         return say("note.performance.scores_outside_unit")
     return None
-
-
-def probability_problem(scores: np.ndarray) -> str | None:
-    """Why the scores are not probabilities of the positive label, in English, or None when they are."""
-    problem = probability_problem_said(scores)
-    return None if problem is None else english([problem])
 
 
 def _probability_losses(y_true: np.ndarray, scores: np.ndarray) -> np.ndarray:

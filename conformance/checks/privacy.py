@@ -15,7 +15,7 @@ import pandas as pd
 from pydantic import Field
 
 from conformance.checks.base import AuditContext, BootstrapParams, Check, CheckParams, NotApplicable
-from conformance.checks.performance import probability_problem
+from conformance.checks.performance import probability_problem_said
 from conformance.messages import parts, say
 from conformance.result import GroupValue, Interval, Measurement
 from conformance.stats.bootstrap import percentile_interval, resample_tables
@@ -214,7 +214,7 @@ def membership_inference(ctx: AuditContext, params: MembershipParams) -> list[Me
         outsider_scores = ctx.scores[outsiders]
     else:
         _, outsider_scores = ctx.predict(ctx.data.frame.iloc[outsiders].reset_index(drop=True))
-    problem = probability_problem(np.concatenate([member_scores, outsider_scores]))
+    problem = probability_problem_said(np.concatenate([member_scores, outsider_scores]))
     if problem:
         raise NotApplicable(say("note.privacy.not_probabilities", problem=problem))
     member_y, outsider_y = reference.y_true[members], ctx.data.y_true[outsiders]

@@ -60,11 +60,9 @@ def _text(stored: str | None, parts: list[Message]) -> object:
     return [p.model_dump() for p in parts] if parts else stored
 
 
-def _excluded(measurement: Measurement) -> list:
-    parts = measurement.excluded_parts
-    if len(parts) == len(measurement.excluded_groups):
-        return [p.model_dump() for p in parts]
-    return list(measurement.excluded_groups)
+def _each(texts: list[str], parts: list[Message]) -> list:
+    """Groups left out (or set aside) as message parameters: their messages when the check gave one each."""
+    return [p.model_dump() for p in parts] if len(parts) == len(texts) else list(texts)
 
 
 def observe(measurement: Measurement, requirement: Requirement) -> Observation:
@@ -105,10 +103,10 @@ def observe(measurement: Measurement, requirement: Requirement) -> Observation:
     if verdict == "pass" and measurement.excluded_groups:
         verdict = "inconclusive"
         why += "; but groups were left out: " + "; ".join(measurement.excluded_groups)
-        whys.append(msg("reason.groups_left_out", groups=_excluded(measurement)))
+        whys.append(msg("reason.groups_left_out", groups=_each(measurement.excluded_groups, measurement.excluded_parts)))
     if measurement.permitted_exclusions:
         why += "; set aside as the source permits (counts and rates still reported): " + "; ".join(measurement.permitted_exclusions)
-        whys.append(msg("reason.set_aside", groups=list(measurement.permitted_exclusions)))
+        whys.append(msg("reason.set_aside", groups=_each(measurement.permitted_exclusions, measurement.permitted_parts)))
     if verdict == "fail" and measurement.driver:
         why += f" ({measurement.driver})"
         whys[-1] = msg("reason.with_driver", why=whys[-1], driver=_text(measurement.driver, measurement.driver_parts))
