@@ -303,6 +303,14 @@ class JudgeRecord(_Frozen):
     version: str
     detail: str | None = None
     labels: dict[str, int] = Field(default_factory=dict, description="How many answers got each label.")
+    detail_parts: list[Message] = Field(default_factory=list, description="The detail as catalogue messages.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_english(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("detail_parts") and data.get("detail") is None:
+            data = {**data, "detail": _english(data["detail_parts"])}
+        return data
 
 
 class Agreement(_Frozen):

@@ -24,6 +24,7 @@ from conformance.genai.context import Answer, GenaiContext
 from conformance.genai.sample import sample_banks, sample_sha256
 from conformance.judges.base import Label
 from conformance.judges.refusal import RefusalJudge
+from conformance.messages import parts, say
 from conformance.profiles.assess import assess, customisations
 from conformance.profiles.judge import overall_outcome
 from conformance.profiles.plan import Plan
@@ -220,12 +221,12 @@ def _judge_records(ctx: GenaiContext) -> list[JudgeRecord]:
         counts = Counter("error" if l.error else (l.behaviour or l.safety or "?") for l in labels.values())
         detail = None
         if judge_id == "model":
-            detail = f"rubric sha256 {judge.rubric_sha256}"
+            detail = say("note.judges.rubric", sha256=judge.rubric_sha256)
         elif judge_id == "human":
-            detail = f"{len(judge.annotators)} annotator(s): {', '.join(judge.annotators)}"
+            detail = say("note.judges.annotators", count=str(len(judge.annotators)), names=", ".join(judge.annotators))
         elif judge_id == "keywords":
-            detail = f"{judge.size} terms"
-        records.append(JudgeRecord(id=judge_id, version=judge.version, detail=detail, labels=dict(sorted(counts.items()))))
+            detail = say("note.judges.terms", size=str(judge.size))
+        records.append(JudgeRecord(id=judge_id, version=judge.version, detail_parts=parts(detail), labels=dict(sorted(counts.items()))))
     return records
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from conformance.report.i18n import Words
 from conformance.report.words import ci_text, fmt
-from conformance.result import AuditResult, GenerativeEvidence, Measurement
+from conformance.result import AuditResult, GenerativeEvidence, ItemFinding, JudgeRecord, Measurement
 
 RATES = ("refusal_rate", "over_refusal_rate", "pass_rate", "consistency_rate", "labelled_rate")
 
@@ -58,6 +58,34 @@ def notes(gen: GenerativeEvidence, t: Words) -> list[str]:
     return [t(f"genai.note.{n}") for n in gen.notes if f"genai.note.{n}" in t._entries]
 
 
+def word(t: Words, key: str, name: str) -> str:
+    """A label or an expected behaviour in the reader's language (the name itself when the catalogue has no word)."""
+    return t(key) if key in t._entries else name
+
+
+def expected_word(t: Words, expected: str) -> str:
+    return word(t, f"note.genai.expected.{expected}", expected)
+
+
+def label_word(t: Words, label: str) -> str:
+    return word(t, f"note.judges.label.{label}", label)
+
+
+def tally(t: Words, counts: dict[str, int], name: object) -> str:
+    """``refused 42, complied 40``: counts by label (or expected behaviour) in the reader's words."""
+    return t("sep.comma").join(f"{name(t, k)} {v}" for k, v in counts.items())
+
+
+def judge_detail(t: Words, judge: JudgeRecord) -> str | None:
+    """What the judge rests on (rubric hash, annotators, library size), in the reader's language."""
+    return judge.detail if t.lang == "en" or not judge.detail_parts else t.parts(judge.detail_parts)
+
+
+def finding_line(t: Words, f: ItemFinding) -> str:
+    """An answer against its item's expectation, without its excerpt."""
+    return f"{t('genai.expected')} {expected_word(t, f.expected)}{t('sep.comma')}{f.judge} → {label_word(t, f.label)}"
+
+
 def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -81,10 +109,10 @@ def markdown_section(result: AuditResult, t: Words) -> list[str]:
     ]
     for b in gen.banks:
         marker = f" ({t('genai.starter')})" if b.starter else ""
-        lines.append(f"| `{_cell(b.path)}`{marker} | `{b.sha256[:16]}…` | {b.items} | {', '.join(f'{k} {v}' for k, v in b.expected.items())} |")
+        lines.append(f"| `{_cell(b.path)}`{marker} | `{b.sha256[:16]}…` | {b.items} | {tally(t, b.expected, expected_word)} |")
     lines += ["", f"| {t('genai.judge')} | {t('genai.version')} | {t('genai.detail')} | {t('genai.labels')} |", "|---|---|---|---|"]
     for j in gen.judges:
-        lines.append(f"| {j.id} | {j.version} | {_cell(j.detail or '—')} | {', '.join(f'{k} {v}' for k, v in j.labels.items())} |")
+        lines.append(f"| {j.id} | {j.version} | {_cell(judge_detail(t, j) or '—')} | {tally(t, j.labels, label_word)} |")
     if gen.agreement:
         lines += ["", f"### {t('genai.agreement')}", "",
                   f"| {t('genai.judge')} | {t('genai.against')} | {t('column.n')} | {t('genai.accuracy')} | κ |", "|---|---|---:|---:|---:|"]
@@ -101,7 +129,7 @@ def markdown_section(result: AuditResult, t: Words) -> list[str]:
     if gen.findings:
         lines += ["", f"### {t('genai.findings')}", "", t("genai.findings_line", shown=len(gen.findings), total=gen.findings_total), ""]
         for f in gen.findings:
-            line = f"- `{f.item}` ({f.category}, {f.language}): {t('genai.expected')} {f.expected}, {f.judge} → {f.label}"
+            line = f"- `{f.item}` ({f.category}, {f.language}): {finding_line(t, f)}"
             lines.append(line + (f" — “{_cell(f.excerpt)}”" if f.excerpt else ""))
     return [*lines, ""]
 
@@ -114,4 +142,7 @@ def html_context(result: AuditResult, t: Words) -> dict | None:
     rates = rate_measurements(result)
     overall = [f"{fmt(m.value)}" + (f" {ci_text(m.ci.low, m.ci.high)}" if m.ci and m.ci.low is not None else "") + f" n={m.n}" for _, m in rates]
     return {"ev": gen, "notes": notes(gen, t), "request": ", ".join(f"{k}={v}" for k, v in gen.request.items() if v is not None),
-            "rates": rates, "titles": [title for title, _ in rates], "overall": overall, "rows": group_rows(rates)}
+            "rates": rates, "titles": [title for title, _ in rates], "overall": overall, "rows": group_rows(rates),
+            "banks": [tally(t, b.expected, expected_word) for b in gen.banks],
+            "judges": [(judge_detail(t, j), tally(t, j.labels, label_word)) for j in gen.judges],
+            "findings": [finding_line(t, f) for f in gen.findings]}
