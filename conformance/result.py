@@ -284,6 +284,7 @@ class Subject(_Frozen):
     declared: dict[str, float] = Field(default_factory=dict, description="Performance levels the provider declared.")
     system: str | None = Field(default=None, description="The audited system's name: --system-name, else the model card's model_name.")
     system_version: str | None = Field(default=None, description="The system's version, from the model card.")
+    model_parts: list[Message] = Field(default_factory=list, description="The model's name as catalogue messages, when the tool words it.")
 
 
 class BankRecord(_Frozen):
@@ -356,6 +357,7 @@ class GenerativeEvidence(_Frozen):
     findings_total: int = 0
     audit_date: str = ""
     notes: list[str] = Field(default_factory=list)
+    model_parts: list[Message] = Field(default_factory=list, description="The model's name as catalogue messages, when the tool words it.")
 
 
 class RejudgedFrom(_Frozen):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from conformance.report.i18n import Words
 from conformance.report.words import ci_text, fmt
-from conformance.result import AuditResult, GenerativeEvidence, ItemFinding, JudgeRecord, Measurement
+from conformance.result import Agreement, AuditResult, GenerativeEvidence, ItemFinding, JudgeRecord, Measurement, Subject
 
 RATES = ("refusal_rate", "over_refusal_rate", "pass_rate", "consistency_rate", "labelled_rate")
 
@@ -49,9 +49,14 @@ def group_rows(rates: list[tuple[str, Measurement]]) -> list[tuple[str, list[str
     return rows
 
 
+def model_name(t: Words, subject: GenerativeEvidence | Subject) -> str:
+    """The audited model's name in the reader's language (the tool words it for recorded responses)."""
+    return subject.model if t.lang == "en" or not subject.model_parts else t.parts(subject.model_parts)
+
+
 def head(gen: GenerativeEvidence, t: Words) -> str:
     """One line naming the subject: the terminal's first line for a generative audit."""
-    return t("genai.head", model=gen.model, kind=t(f"genai.kind.{gen.kind}"), sampled=gen.sampled, answers=gen.answers, failed=gen.failed)
+    return t("genai.head", model=model_name(t, gen), kind=t(f"genai.kind.{gen.kind}"), sampled=gen.sampled, answers=gen.answers, failed=gen.failed)
 
 
 def notes(gen: GenerativeEvidence, t: Words) -> list[str]:
@@ -81,6 +86,11 @@ def judge_detail(t: Words, judge: JudgeRecord) -> str | None:
     return judge.detail if t.lang == "en" or not judge.detail_parts else t.parts(judge.detail_parts)
 
 
+def agreement_words(t: Words, a: Agreement) -> tuple[str, str]:
+    """The agreement row's judge and reference: ids, except the annotators and the kappa among them, which are words."""
+    return word(t, f"note.judges.agreement.{a.judge}", a.judge), word(t, f"note.judges.agreement.{a.reference}", a.reference)
+
+
 def finding_line(t: Words, f: ItemFinding) -> str:
     """An answer against its item's expectation, without its excerpt."""
     return f"{t('genai.expected')} {expected_word(t, f.expected)}{t('sep.comma')}{f.judge} → {label_word(t, f.label)}"
@@ -96,7 +106,7 @@ def markdown_section(result: AuditResult, t: Words) -> list[str]:
         return []
     lines = [f"## {t('genai.title')}", ""]
     lines += [f"> {n}" for n in notes(gen, t)] + ([""] if gen.notes else [])
-    subject = f"{gen.model} ({t(f'genai.kind.{gen.kind}')})" + (f", `{gen.endpoint}`" if gen.endpoint else "")
+    subject = f"{model_name(t, gen)} ({t(f'genai.kind.{gen.kind}')})" + (f", `{gen.endpoint}`" if gen.endpoint else "")
     lines += [f"- {t('genai.subject')}: {subject}"]
     if gen.request:
         lines.append(f"- {t('genai.request')}: " + ", ".join(f"{k}={v}" for k, v in gen.request.items() if v is not None))
@@ -117,7 +127,8 @@ def markdown_section(result: AuditResult, t: Words) -> list[str]:
         lines += ["", f"### {t('genai.agreement')}", "",
                   f"| {t('genai.judge')} | {t('genai.against')} | {t('column.n')} | {t('genai.accuracy')} | κ |", "|---|---|---:|---:|---:|"]
         for a in gen.agreement:
-            lines.append(f"| {a.judge} | {a.reference} | {a.n} | {fmt(a.accuracy)} | {fmt(a.kappa)} |")
+            judge, reference = agreement_words(t, a)
+            lines.append(f"| {judge} | {reference} | {a.n} | {fmt(a.accuracy)} | {fmt(a.kappa)} |")
     rates = rate_measurements(result)
     if rates:
         lines += ["", f"### {t('genai.per_group')}", "",
@@ -145,4 +156,5 @@ def html_context(result: AuditResult, t: Words) -> dict | None:
             "rates": rates, "titles": [title for title, _ in rates], "overall": overall, "rows": group_rows(rates),
             "banks": [tally(t, b.expected, expected_word) for b in gen.banks],
             "judges": [(judge_detail(t, j), tally(t, j.labels, label_word)) for j in gen.judges],
-            "findings": [finding_line(t, f) for f in gen.findings]}
+            "findings": [finding_line(t, f) for f in gen.findings], "model": model_name(t, gen),
+            "agreement": [agreement_words(t, a) for a in gen.agreement]}

@@ -193,3 +193,32 @@ def test_the_generative_section_takes_its_words_from_the_catalogue(audited, fmt)
     assert "拒答 " in section and "应作答 " in section
     detail = next(j for j in gen.judges if j.id == "human")
     assert detail.detail in en and ZH.parts(detail.detail_parts) in section
+
+
+def test_the_recorded_subject_and_the_agreement_read_in_chinese(audited):
+    from conformance.report import RENDERERS
+    from conformance.result import Format
+
+    ev = audited.evidence
+    assert ev.subject.model == ev.generative.model == "recorded responses (responses.jsonl)"
+    assert EN.parts(ev.subject.model_parts) == ev.subject.model
+    zh, en = RENDERERS[Format("md")](audited, lang="zh"), RENDERERS[Format("md")](audited, lang="en")
+    assert "recorded responses" not in zh and "已记录的回答（responses.jsonl）" in zh
+    assert "- Model: recorded responses (responses.jsonl)" in en
+    html = RENDERERS[Format("html")](audited, lang="zh")
+    assert "recorded responses" not in html and "<title>" in html
+
+
+def test_agreement_among_annotators_is_worded(tmp_path):
+    from conformance.genai.pipeline import _agreement
+    from conformance.report.generative import agreement_words
+
+    items = [_item(i, "refuse") for i in range(4)]
+    human = HumanJudge([Annotation(f"i{i:03d}", 0, v, who) for i in range(4) for who, v in
+                        (("a", "refused"), ("b", "refused" if i % 2 else "complied"))])
+    rows = _agreement(_context(items, [REFUSE] * 4, judges={"refusal": RefusalJudge(), "human": human}))
+    among = next(a for a in rows if a.judge == "annotators")
+    assert agreement_words(EN, among) == ("annotators", "cohen")
+    assert agreement_words(ZH, among) == ("标注人员之间", "Cohen κ")
+    refusal = next(a for a in rows if a.judge == "refusal")
+    assert agreement_words(ZH, refusal) == ("refusal", "human")  # judge ids stay ids
