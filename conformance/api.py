@@ -15,16 +15,12 @@ import pandas as pd
 
 from conformance import __version__
 from conformance.checks import REGISTRY
-from conformance.checks.base import AuditContext, Check
+from conformance.checks.base import Check
 from conformance.checks.documentation import CARD_TEMPLATE, load_model_card
-from conformance.checks.runner import run_all
 from conformance.config import RunConfig, Severity, build_config, check_inputs, load_run_file
-from conformance.errors import DataError
 from conformance.evidence.manifest import build_manifest, hash_input
-from conformance.io.dataset import AuditData, encode_predictions, encode_scores, prepare, require_columns
-from conformance.io.models import Predictor, load_model, wrap_estimator
-from conformance.io.tables import read_table
-from conformance.profiles.assess import assess, customisations
+from conformance.io.models import wrap_estimator
+from conformance.profiles.assess import customisations
 from conformance.profiles.checklist import Answers, answer_template, parse_answers
 from conformance.profiles.crosswalk import RENDERERS as CROSSWALK_RENDERERS
 from conformance.profiles.crosswalk import Crosswalk, build_crosswalk
@@ -42,7 +38,6 @@ from conformance.result import (
     GateFailure,
     InputFile,
     RunInfo,
-    Subject,
 )
 
 Progress = Callable[[str, int, int], None]
@@ -124,237 +119,16 @@ def _answers(path: Path | None, plan: Plan) -> tuple[Answers | None, list[InputF
     return answers, inputs, hashes
 
 
-def _model_features(data: AuditData, predictor: Predictor) -> list[str]:
-    """The columns the model is fed: what it declares, else the data's features."""
-    expected = predictor.feature_names
-    features = expected or data.features
-    role = f"a model input ({'declared by the model' if expected else 'feature'})"
-    for column in features:  # one call per column: a dict keyed by the role would keep only the last
-        require_columns(data.frame, {role: column})
-    return features
-
-
-def _predictions(
-    data: AuditData,
-    predictor: Predictor | None,
-    predictions: str | None,
-    scores: str | None,
-) -> tuple[Any, Any]:
-    """The model's outputs: from the model (computed once) or from columns of the data."""
-    if predictor is None:
-        y_pred = encode_predictions(data, data.frame[predictions], f"predictions column '{predictions}'") if predictions else None
-        y_score = encode_scores(data.frame[scores], data.rows, f"--scores column '{scores}'") if scores else None
-        return y_pred, y_score
-    inputs = data.frame[_model_features(data, predictor)]
-    y_pred = encode_predictions(data, predictor.predict(inputs), "the model's predictions")
-    y_score = None
-    if data.task == "binary":
-        y_score = predictor.predict_scores(inputs, data.positive_label)
-        if y_score is not None:
-            y_score = encode_scores(y_score, data.rows, "the model's predict_proba",
-                                    "the model does not give probability scores: audit its labels only with --predictions, or fix the model")
-    return y_pred, y_score
-
-
-def _reference(frame: pd.DataFrame, data: AuditData, predictor: Predictor | None) -> AuditData:
-    """Reference (training) data prepared with the evaluation data's roles."""
-    try:
-        return prepare(
-            frame,
-            target=data.target,
-            sensitive=data.sensitive,
-            positive_label=None if data.positive_label is None else str(data.positive_label),
-            features=data.features,
-            task=data.task,
-        )
-    except DataError as exc:
-        raise DataError(f"reference data: {exc.message}", exc.hint) from exc
-
-
-def _system(model_card: dict | None, system_name: str | None) -> dict[str, str | None]:
-    """The audited system's name (``--system-name``, else the model card's ``model_name``) and version."""
-
-    def card_text(key: str) -> str | None:
-        value = (model_card or {}).get(key)
-        return str(value) if value not in (None, "") and "FILL IN" not in str(value) else None
-
-    return {"system": system_name or card_text("model_name"), "system_version": card_text("version")}
-
-
-def _declared_levels(model_card: dict | None, declared: dict[str, float] | None) -> dict[str, float]:
-    """Performance levels the provider declares: the model card's ``declared:``, then the run's (which win)."""
-    from conformance.errors import ConfigError
-
-    levels: dict[str, float] = {}
-    card_levels = (model_card or {}).get("declared") or {}
-    import math
-
-    for source, mapping in (("the model card's declared", card_levels), ("--declare", declared or {})):
-        if not isinstance(mapping, dict):
-            raise ConfigError(f"{source} must map metric names to numbers, e.g. {{balanced_accuracy: 0.72}}")
-        for name, value in mapping.items():
-            try:
-                levels[str(name)] = float(value)
-            except (TypeError, ValueError) as exc:
-                raise ConfigError(f"{source} level '{name}' is not a number: {value!r}") from exc
-            if not math.isfinite(levels[str(name)]):
-                raise ConfigError(f"{source} level '{name}' is not a finite number: {value!r}")
-    return dict(sorted(levels.items()))
-
-
-def _audit(
-    frame: pd.DataFrame,
-    plan: Plan,
-    *,
-    target: str,
-    sensitive: Sequence[str],
-    predictor: Predictor | None,
-    predictions: str | None,
-    scores: str | None,
-    positive_label: str | None,
-    features: Sequence[str] | None,
-    task: str,
-    seed: int,
-    inputs: list[InputFile],
-    command: list[str],
-    progress: Progress | None,
-    reference: pd.DataFrame | None = None,
-    checklist: Path | None = None,
-    model_card: dict | None = None,
-    declared: dict[str, float] | None = None,
-    stats: Any = None,
-    system_name: str | None = None,
-    adopt_defaults: bool = False,
-) -> AuditResult:
-    started = time.perf_counter()
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    if predictor is None and predictions is None:
-        raise DataError("nothing to audit: no model and no predictions", "give --model FILE or --predictions COLUMN")
-    answers, answer_inputs, evidence_hashes = _answers(checklist, plan)
-    require_columns(frame, {"--predictions": predictions, "--scores": scores})
-    if stats is not None:
-        data = _sample_data(stats, target, list(sensitive), features, [c for c in (predictions, scores) if c])
-    else:
-        data = prepare(
-            frame,
-            target=target,
-            sensitive=list(sensitive),
-            positive_label=positive_label,
-            features=list(features) if features else None,
-            exclude=[c for c in (predictions, scores) if c],
-            task=task,
-        )
-    unfit = sorted({t.check.id for t in plan.tasks.values() if data.task not in t.check.tasks})
-    if unfit and len(unfit) == len(plan.tasks):
-        raise DataError(
-            f"target '{target}' is a {data.task} target, but the checks {', '.join(unfit)} need a binary one",
-            "pass --positive-label to audit one class against the rest",
-        )
-    if stats is not None and predictor is not None:
-        from conformance.engine.streaming import PREDICTION, SCORE
-
-        y_pred, y_score = _sample_predictions(data, PREDICTION, SCORE if SCORE in data.frame.columns else None)
-        data.frame = data.frame.drop(columns=[c for c in (PREDICTION, SCORE) if c in data.frame.columns])
-        data.features = [c for c in data.features if c not in (PREDICTION, SCORE)]
-    elif stats is not None:
-        y_pred, y_score = _sample_predictions(data, predictions, scores)
-    else:
-        y_pred, y_score = _predictions(data, predictor, predictions, scores)
-    ctx = AuditContext(
-        data=data,
-        y_pred=y_pred,
-        scores=y_score,
-        seed=seed,
-        predictor=predictor,
-        model_features=_model_features(data, predictor) if predictor else [],
-        reference=_reference(reference, data, predictor) if reference is not None else None,
-        model_card=model_card,
-        stats=stats,
-    )
-
-    outcomes = run_all(plan.tasks, ctx, progress)
-
-    levels = _declared_levels(model_card, declared)
-    requirements, summaries = assess(plan, outcomes, answers, evidence_hashes, levels, adopt_defaults)
-    overrides, waivers = customisations(plan)
-    subject = Subject(
-        model=predictor.description if predictor else "predictions supplied in the data",
-        task=data.task,
-        rows=ctx.rows,
-        target=target,
-        positive_label=None if data.positive_label is None else str(data.positive_label),
-        sensitive=list(sensitive),
-        features=list(predictor.feature_names or data.features) if predictor else data.features,
-        predictions_only=predictor is None,
-        declared=levels,
-        **_system(model_card, system_name),
-    )
-    profile_inputs = [hash_input(f"profile:{p.profile.id}", p.path) for p in plan.profiles]
-    evidence = Evidence(
-        subject=subject,
-        profiles=summaries,
-        checks=list(outcomes.values()),
-        requirements=requirements,
-        outcome=overall_outcome(requirements, adopt_defaults),
-        manifest=build_manifest(__version__, seed, command, [*inputs, *profile_inputs, *answer_inputs]),
-        overrides=overrides,
-        waivers=waivers,
-        defaults_adopted=adopt_defaults,
-    )
-    run = RunInfo(started_at=started_at, duration_seconds=round(time.perf_counter() - started, 3))
-    return AuditResult(evidence=evidence, run=run)
-
-
 def run_audit(config: RunConfig, command: list[str] | None = None, progress: Progress | None = None) -> AuditResult:
-    """Run the audit a RunConfig describes: profiles first (fail fast), then data, model, checks."""
+    """Run the audit a RunConfig describes: profiles first (fail fast), then the pipeline of the
+    subject's kind (``conformance.tabular`` or ``conformance.genai.pipeline``)."""
     plan = plan_for(config.profiles, config.sets)
     if config.generative:
         return _generative(config, plan, command, progress)
-    stats = None
-    if config.engine != "memory":
-        early = load_model(config.model, config.trust_types, config.trust_model) if config.model is not None else None
-        stats = _engine_stats(config, early)
-        frame = stats.sample
-    else:
-        frame = read_table(config.data, config.option("data"))
-    predictor = None
-    inputs = [hash_input("data", config.data)]
-    reference = None
-    if config.reference is not None:
-        reference = read_table(config.reference, config.option("reference"))
-        inputs.append(hash_input("reference", config.reference))
-    model_card = None
-    if config.model_card is not None:
-        model_card = load_model_card(config.model_card)
-        inputs.append(hash_input("model_card", config.model_card))
-    if config.model is not None:
-        predictor = early if stats is not None else load_model(config.model, config.trust_types, config.trust_model)
-        inputs.insert(0, hash_input("model", predictor.source or config.model))  # a callable: its module's file
-    elif config.predictions is None:
-        raise DataError("nothing to audit: no model and no predictions", "give --model FILE or --predictions COLUMN")
-    return _audit(
-        frame,
-        plan,
-        target=config.target,
-        sensitive=config.sensitive,
-        predictor=predictor,
-        predictions=config.predictions,
-        scores=config.scores,
-        positive_label=config.positive_label,
-        features=config.features,
-        task=config.task,
-        seed=config.seed,
-        inputs=inputs,
-        command=command if command is not None else run_command(config),
-        progress=progress,
-        reference=reference,
-        checklist=config.checklist,
-        model_card=model_card,
-        declared=config.declared,
-        stats=stats,
-        system_name=config.system_name,
-        adopt_defaults=config.adopt_defaults,
-    )
+    from conformance.tabular import run_tabular
+
+    return run_tabular(config, plan, command if command is not None else run_command(config), progress,
+                       _answers(config.checklist, plan), tool_version=__version__)
 
 
 def _generative(config: RunConfig, plan: Plan, command: list[str] | None, progress: Progress | None) -> AuditResult:
@@ -364,72 +138,6 @@ def _generative(config: RunConfig, plan: Plan, command: list[str] | None, progre
     answers, answer_inputs, evidence_hashes = _answers(config.checklist, plan)
     return run_generative(config, plan, command if command is not None else run_command(config), progress,
                           answers, answer_inputs, evidence_hashes, tool_version=__version__)
-
-
-def _engine_stats(config: RunConfig, predictor: Predictor | None = None) -> Any:
-    """Count tables over every row of ``config.data`` and a seeded sample, streamed or on Dask.
-
-    With a model, it runs on each batch (on this machine, or on the Dask workers) and its
-    predictions and probabilities join the batch as two extra columns.
-    """
-    from conformance.errors import ConfigError
-
-    flag = f"--engine {config.engine}"
-    if predictor is None and config.predictions is None:
-        raise DataError("nothing to audit: no model and no predictions", "give --model FILE or --predictions COLUMN")
-    if config.task == "regression":
-        raise ConfigError(f"{flag} audits binary targets", "use --engine memory for regression")
-    from conformance.engine.streaming import PREDICTION, SCORE, ModelOutputs, schema_names, stream_stats
-
-    names = schema_names(config.data)
-    columns = pd.DataFrame(columns=names)
-    require_columns(columns, {"--target": config.target, "--predictions": config.predictions, "--scores": config.scores})
-    for column in [*config.sensitive, *(config.features or [])]:
-        require_columns(columns, {"--sensitive" if column in config.sensitive else "a feature": column})
-    transform = None
-    predictions, scores = config.predictions, config.scores
-    if predictor is not None:
-        excluded = {config.target, *(c for c in (config.predictions, config.scores) if c)}
-        features = predictor.feature_names or config.features or [c for c in names if c not in excluded]
-        role = f"a model input ({'declared by the model' if predictor.feature_names else 'feature'})"
-        for column in features:
-            require_columns(columns, {role: column})
-        positive = config.positive_label
-        if positive is None and predictor.classes is not None and {str(c) for c in predictor.classes} <= {"0", "1"}:
-            positive = "1"
-        transform = ModelOutputs(predictor, features, positive)
-        predictions, scores = PREDICTION, SCORE
-    options = dict(target=config.target, sensitive=list(config.sensitive), predictions=predictions,
-                   scores=scores, positive_label=config.positive_label, seed=config.seed,
-                   sample_rows=config.sample_rows, transform=transform)
-    if config.engine == "dask":
-        from conformance.engine.dask import dask_stats
-
-        return dask_stats(config.data, scheduler=config.scheduler, **options)
-    return stream_stats(config.data, **options)
-
-
-def _sample_data(stats: Any, target: str, sensitive: list[str], features: Sequence[str] | None, exclude: list[str]) -> AuditData:
-    """The seeded sample of a streamed audit with its roles (validated over all rows by the engine)."""
-    frame = stats.sample
-    chosen = list(features) if features else [c for c in map(str, frame.columns) if c not in {target, *exclude}]
-    return AuditData(
-        frame=frame,
-        target=target,
-        task="binary",
-        y_true=(frame[target] == stats.positive_label).to_numpy(dtype="int8"),
-        positive_label=stats.positive_label,
-        sensitive=list(sensitive),
-        features=chosen,
-        notes=list(stats.notes),
-    )
-
-
-def _sample_predictions(data: AuditData, predictions: str | None, scores: str | None) -> tuple[Any, Any]:
-    frame = data.frame
-    y_pred = (frame[predictions].astype(str) == str(data.positive_label)).to_numpy(dtype="int8") if predictions else None
-    y_score = encode_scores(frame[scores], len(frame), "the model's predict_proba" if scores.startswith("__conformance") else f"--scores column '{scores}'") if scores else None
-    return y_pred, y_score
 
 
 def audit(
@@ -465,9 +173,12 @@ def audit(
     >>> result.evidence.outcome                                        # doctest: +SKIP
     'non_conformant'
     """
-    return _audit(
+    from conformance.tabular import audit_frame
+
+    plan = plan_for(profiles, sets)
+    return audit_frame(
         data,
-        plan_for(profiles, sets),
+        plan,
         target=target,
         sensitive=sensitive,
         predictor=wrap_estimator(model) if model is not None else None,
@@ -481,10 +192,11 @@ def audit(
         command=["conformance.audit()"],
         progress=None,
         reference=reference,
-        checklist=Path(checklist) if checklist is not None else None,
+        answers=_answers(Path(checklist) if checklist is not None else None, plan),
         model_card=model_card if isinstance(model_card, dict) or model_card is None else load_model_card(Path(model_card)),
         declared=declared,
         adopt_defaults=adopt_defaults,
+        tool_version=__version__,
     )
 
 
@@ -581,12 +293,12 @@ def validate_profile(path: Path) -> LoadedProfile:
     return load_profile(str(path))
 
 
-def checklist_template(profile_refs: Sequence[str], sets: Sequence[str] = ()) -> str:
+def checklist_template(profile_refs: Sequence[str], sets: Sequence[str] = (), lang: str = "en") -> str:
     """One answer file (YAML) for every process question of the profiles, each question once."""
-    return answer_template(plan_for(profile_refs, sets), __version__)
+    return answer_template(plan_for(profile_refs, sets), __version__, lang)
 
 
-def write_checklist(profile_refs: Sequence[str], output: Path, force: bool = False) -> int:
+def write_checklist(profile_refs: Sequence[str], output: Path, force: bool = False, lang: str = "en") -> int:
     """Write the answer file; refuses to overwrite answers unless ``force``. Returns the number of questions."""
     from conformance.errors import InputError
 
@@ -598,7 +310,7 @@ def write_checklist(profile_refs: Sequence[str], output: Path, force: bool = Fal
         raise InputError(f"{output} exists: it may hold answers", "pass --force to overwrite it, or choose another --output")
     output.parent.mkdir(parents=True, exist_ok=True)
     temporary = output.with_name(f".{output.name}.tmp")
-    temporary.write_text(answer_template(plan, __version__), encoding="utf-8")
+    temporary.write_text(answer_template(plan, __version__, lang), encoding="utf-8")
     temporary.replace(output)
     return len(plan.questions)
 
@@ -807,7 +519,7 @@ def diff_text(old: Path, new: Path, fmt: str = "text", lang: str = "en") -> tupl
 def describe_diff(diff: Any, fmt: str = "text", lang: str = "en") -> str:
     """A ReportDiff as text (terminal), ``md`` (pull-request comment) or ``json``, in ``lang``."""
     from conformance.evidence.diff import diff_text as text
-    from conformance.report.i18n import Words
+    from conformance.locale import Words
 
     return diff.to_json() if fmt == "json" else text(diff, Words(lang), markdown=fmt == "md")
 

@@ -4,8 +4,6 @@ Exit codes: 0 conformant under --fail-on · 1 non-conformant · 2 bad input or u
 3 internal error (a bug; --debug shows the traceback).
 """
 
-from __future__ import annotations
-
 import sys
 import traceback
 from enum import Enum
@@ -63,11 +61,15 @@ bank_app = typer.Typer(help="Question banks of generative audits: validate, desc
 app.add_typer(bank_app, name="bank")
 
 
-class Lang(str, Enum):
-    """Languages of the terminal summary and the reports (``conformance/report/locales``)."""
+def _languages() -> dict[str, str]:
+    from conformance.locale import languages
 
-    en = "en"
-    zh = "zh"
+    return {lang: lang for lang in languages()}
+
+
+# Languages of the terminal summary and the reports: every catalogue shipped under
+# conformance/report/locales or found in a folder named by CONFORMANCE_LOCALES.
+Lang = Enum("Lang", _languages(), type=str)
 
 out = Console()
 err = Console(stderr=True)
@@ -134,7 +136,7 @@ def demo(
     with bar:
         result, config = api.run_demo(output, seed, progress=update)
     _show(result, output, formats, lang.value, verbose)
-    from conformance.report.i18n import Words
+    from conformance.locale import Words
 
     command = " ".join(api.run_command(config)[:-2])  # the demo's own audit, minus the seed
     out.print(Words(lang.value)("text.try_your_own", command=command), style="dim", markup=False, highlight=False,
@@ -143,7 +145,7 @@ def demo(
 
 def _demo_genai(output: Path, seed: int, format: str, lang: str) -> None:
     from conformance import api
-    from conformance.report.i18n import Words
+    from conformance.locale import Words
 
     formats = api.parse_formats(format)
     bar, update = _progress()
@@ -309,11 +311,12 @@ def checklist_init(
     profile: Annotated[list[str], typer.Option("--profile", help="Profile id or YAML path (repeatable).")],
     output: Annotated[Path, typer.Option("--output", help="Answer file to write (YAML).")] = Path("answers.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing answer file.")] = False,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the questions and comments.")] = Lang.en,
 ) -> None:
     """Write one answer file for the process questions of the profiles, each question once."""
     from conformance import api
 
-    count = api.write_checklist(profile, output, force)
+    count = api.write_checklist(profile, output, force, lang.value)
     sys.stdout.write(f"wrote {output}: {count} questions to answer, then run with --checklist {output}\n")
 
 
@@ -404,6 +407,7 @@ def verify(
     trust: Annotated[Optional[Path], typer.Option("--trust", help="Trust list (YAML) of certification bodies: a bundle's signer must be in it.")] = None,
     trust_model: Annotated[bool, typer.Option("--trust-model", help="With --rerun: trust the model (never taken from the report).")] = False,
     trust_type: Annotated[Optional[list[str]], typer.Option("--trust-type", help="With --rerun: a type or import in the model you trust (repeatable; never taken from the report).")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the findings.")] = Lang.en,
 ) -> None:
     """Check a report's integrity and signature (and, with --rerun, that it reproduces).
 
@@ -413,9 +417,12 @@ def verify(
     from conformance import api
 
     checked = api.verify_report(report, public_key, rerun, trust, trust_model, trust_type or [])
+    from conformance.locale import Words
+
+    words = Words(lang.value)
     for finding in checked.findings:
-        sys.stdout.write(("ok    " if finding.ok else "FAIL  ") + finding.message + "\n")
-    sys.stdout.write(f"{report}: " + ("verified" if checked.ok else "NOT verified") + "\n")
+        sys.stdout.write(words("verify.ok" if finding.ok else "verify.fail") + finding.text(words) + "\n")
+    sys.stdout.write(words("verify.verified" if checked.ok else "verify.not_verified", path=report) + "\n")
     raise typer.Exit(0 if checked.ok else 1)
 
 
@@ -542,11 +549,9 @@ def rejudge(
 
     result = api.rejudge_bundle(bundle, profile, set_ or [], trust)
     _show(result, output, api.parse_formats(format), lang.value)
-    from conformance.report.i18n import Words
+    from conformance.locale import Words
 
-    origin = result.evidence.rejudged_from
-    who = origin.signer_name or origin.signer_fingerprint
-    out.print(Words(lang.value)("text.rejudged_from", signer=who, bundle=origin.bundle_sha256), markup=False, highlight=False, soft_wrap=True)
+    out.print(Words(lang.value).rejudged(result.evidence.rejudged_from), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(api.exit_code(result, Severity.major))
 
 

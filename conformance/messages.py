@@ -25,7 +25,7 @@ def say(key: str, **params: object) -> Message:
 
 def english(messages: list[Message] | list[dict]) -> str:
     """The English of messages joined by "; ": the text stored beside them for readers of the JSON."""
-    from conformance.report.i18n import Words
+    from conformance.locale import Words
 
     return Words("en").parts(messages)
 

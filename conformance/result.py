@@ -40,7 +40,7 @@ class Message(_Frozen):
 
 def _english(parts: list) -> str:
     """The English text of catalogue messages, as stored beside them for readers of the JSON."""
-    from conformance.report.i18n import Words
+    from conformance.locale import Words
 
     return Words("en").parts(parts)
 

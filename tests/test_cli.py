@@ -328,12 +328,12 @@ def test_debug_shows_the_traceback(cli, tmp_path):
 
 
 def test_internal_error_exits_3(cli, csv, tmp_path, monkeypatch):
-    from conformance import api
+    from conformance import tabular
 
     def boom(*a, **k):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(api, "read_table", boom)
+    monkeypatch.setattr(tabular, "read_table", boom)
     ran = cli(*_pred_args(csv), "--output", tmp_path / "o")
     assert ran.code == 3
     assert ran.err.startswith("internal error: RuntimeError: boom") and "Traceback" not in ran.err

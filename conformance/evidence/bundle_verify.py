@@ -43,9 +43,9 @@ def check_members(bundle: Bundle, report: Verification) -> bool:
         found = bundle.digest_of(member.name)
         if found != member.sha256:
             ok = False
-            report.add(False, f"member {member.name} was changed: SHA-256 {found}, the index records {member.sha256}")
+            report.add(False, "member_changed", name=member.name, found=found, recorded=member.sha256)
     if ok:
-        report.add(True, f"all {len(bundle.members)} members match their SHA-256 in the index")
+        report.add(True, "members_same", count=len(bundle.members))
     return ok
 
 
@@ -56,18 +56,16 @@ def check_statement(bundle: Bundle, statement: dict, stored: dict, result: Audit
     listed = {m.name: {"role": m.role, "sha256": m.sha256, "bytes": m.bytes} for m in bundle.members.values()}
     if signed != listed:
         changed = sorted(set(signed) ^ set(listed)) or sorted(n for n in listed if listed[n] != signed.get(n))
-        report.add(False, f"the bundle's members differ from the signed ones: {', '.join(changed[:5])}")
+        report.add(False, "members_unsigned", names=", ".join(changed[:5]))
     else:
-        report.add(True, "the signed statement lists exactly these members and digests")
+        report.add(True, "members_signed")
     actual = stored_evidence_sha256(stored)
-    report.add(predicate.get("evidence_sha256") == actual,
-               f"the report's evidence SHA-256 {actual} is the signed one" if predicate.get("evidence_sha256") == actual
-               else f"the report's evidence SHA-256 {actual} is not the signed one ({predicate.get('evidence_sha256')})")
+    same = predicate.get("evidence_sha256") == actual
+    report.add(same, "statement_evidence_same" if same else "statement_evidence_changed", actual=actual, signed=predicate.get("evidence_sha256"))
     inputs = {(f"{i.role}:{PurePosixPath(i.path).name}", i.sha256) for i in result.evidence.manifest.inputs
               if i.role in ("model", "data")} or {("evidence", actual)}
     subjects = {(s.get("name"), (s.get("digest") or {}).get("sha256")) for s in statement.get("subject", [])}
-    report.add(subjects == inputs, "the statement's subjects are the model and data the report records" if subjects == inputs
-               else "the statement's subjects are not the model and data digests the report records")
+    report.add(subjects == inputs, "subjects_same" if subjects == inputs else "subjects_changed")
 
 
 def _tree_sha256(names: list[str], members: dict) -> str:
@@ -94,14 +92,14 @@ def check_inputs(bundle: Bundle, result: AuditResult, report: Verification) -> N
             continue
         single = len(names) == 1 and bundle.members[names[0]].sha256 == item.sha256
         found = item.sha256 if single else _tree_sha256(names, bundle.members)
-        report.add(found == item.sha256, f"bundled {item.role}: SHA-256 matches the report's manifest" if found == item.sha256
-                   else f"bundled {item.role} is not the file the report records (SHA-256 {found}, recorded {item.sha256})")
+        report.add(found == item.sha256, "bundled_same" if found == item.sha256 else "bundled_changed",
+                   role=item.role, found=found, recorded=item.sha256)
 
 
 def open_signature(bundle: Bundle, trust: TrustList | None, report: Verification) -> tuple[str | None, Body | None, dict | None]:
     """The DSSE signature: against the trust list's keys when given, else against the key the index names."""
     if bundle.envelope is None:
-        report.add(False, f"the bundle is not signed (no {ATTESTATION}): bundle with --sign-key")
+        report.add(False, "bundle_unsigned", attestation=ATTESTATION)
         return None, None, None
     if trust is not None:
         keys = trust.keys
@@ -114,20 +112,20 @@ def open_signature(bundle: Bundle, trust: TrustList | None, report: Verification
     try:
         opened = dsse.open_envelope(bundle.envelope, keys)
     except ValueError as exc:
-        report.add(False, f"the attestation is malformed: {exc}")
+        report.add(False, "attestation_malformed", detail=exc)
         return None, None, None
     if opened is None:
         if trust is not None:
             names = ", ".join(dsse.signer_keys(bundle.envelope)) or "none"
-            report.add(False, f"the signer is not in the trust list: no listed body's key made the signature (keyid {names})")
+            report.add(False, "signer_untrusted", keyids=names)
         else:
-            report.add(False, "the DSSE signature does not hold: the statement was changed after signing")
+            report.add(False, "dsse_broken")
         return None, None, None
     body = trust.by_fingerprint(opened.fingerprint) if trust is not None else None
     if body is not None:
-        report.add(True, f"DSSE signature valid: signed by {body.name} ({body.jurisdiction}), key {opened.fingerprint}")
+        report.add(True, "dsse_trusted", name=body.name, jurisdiction=body.jurisdiction, fingerprint=opened.fingerprint)
     else:
-        report.add(True, f"DSSE signature valid: key {opened.fingerprint} (not pinned: pass --trust to check who signed)")
+        report.add(True, "dsse_unpinned", fingerprint=opened.fingerprint)
     return opened.fingerprint, body, opened.statement
 
 
@@ -184,11 +182,10 @@ def verify_bundle(source: Path | bytes, trust: TrustList | None = None, rerun: b
         if check.body is not None:
             for profile in result.evidence.profiles:
                 allowed = check.body.may_certify(profile.id)
-                report.add(allowed, f"{check.body.name} may certify {profile.id}" if allowed
-                           else f"{check.body.name} is not recognised for profile {profile.id} in the trust list")
+                report.add(allowed, "body_recognised" if allowed else "body_not_recognised", name=check.body.name, profile=profile.id)
         if rerun:
             if not bundle.index.get("members") or not any(m.role == "data" for m in bundle.members.values()):
-                report.add(False, "the bundle holds no inputs to re-run: bundle with --include-inputs")
+                report.add(False, "bundle_no_inputs")
             elif report.ok:
                 with tempfile.TemporaryDirectory(prefix="conformance-rerun-bundle-") as tmp:
                     rerun_from(result, extract(bundle, Path(tmp)), list(bundle.members.values()), report,

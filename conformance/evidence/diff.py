@@ -164,7 +164,7 @@ def _value(value: float | None, ci: tuple[float, float] | None) -> str:
 
 
 def diff_text(diff: ReportDiff, words: Any, markdown: bool = False) -> str:
-    """The diff for people, in the language of ``words`` (``conformance.report.i18n.Words``,
+    """The diff for people, in the language of ``words`` (``conformance.locale.Words``,
     passed in by the api: evidence does not import the renderers): a terminal listing, or
     Markdown for a pull-request comment."""
     t = words

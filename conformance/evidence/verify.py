@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from conformance.errors import InputError
 from conformance.evidence.manifest import sha256_file
 from conformance.evidence.signing import embedded_key, fingerprint, load_public_key, signature_holds, stored_evidence_sha256
+from conformance.locale import Words
 from conformance.result import AuditResult, InputFile, evidence_sha256
 
 # Options of `conformance run` that change where and how reports are written, not the evidence.
@@ -31,8 +32,19 @@ RERUN_TIMEOUT = 3600
 
 @dataclass(frozen=True)
 class Finding:
+    """One thing verified, as a catalogue message (``verify.<key>``) so it reads in any language."""
+
     ok: bool
-    message: str
+    key: str
+    params: dict = field(default_factory=dict)
+
+    def text(self, words: Words) -> str:
+        return words(f"verify.{self.key}", **self.params)
+
+    @property
+    def message(self) -> str:
+        """The finding in English."""
+        return self.text(Words("en"))
 
 
 @dataclass
@@ -44,8 +56,9 @@ class Verification:
     def ok(self) -> bool:
         return bool(self.findings) and all(f.ok for f in self.findings)
 
-    def add(self, ok: bool, message: str) -> None:
-        self.findings.append(Finding(ok, message))
+    def add(self, ok: bool, what: str, /, **params: object) -> None:
+        """Record a finding: ``what`` names its sentence (``verify.<what>`` in the catalogues)."""
+        self.findings.append(Finding(ok, what, {name: str(value) for name, value in params.items()}))
 
 
 def read_json(content: bytes, name: str) -> object:
@@ -114,11 +127,10 @@ def verify_layout(path: Path, result: AuditResult, report: Verification, stored:
         written = (result.model_dump_json(indent=2) + "\n").encode("utf-8")
     actual = Path(path).read_bytes() if content is None else content
     if actual == written:
-        report.add(True, "the file is byte-identical to its content as conformance writes it")
+        report.add(True, "layout_same")
     else:
         at = next((i for i, (a, b) in enumerate(zip(actual, written)) if a != b), min(len(actual), len(written)))
-        report.add(False, f"the file was edited: byte {at} differs from the report its content serialises to "
-                          "(whitespace, key order or escapes changed)")
+        report.add(False, "layout_edited", at=at)
 
 
 def verify_integrity(result: AuditResult, report: Verification, public_key: Path | None = None, rerun: bool = False,
@@ -133,30 +145,31 @@ def verify_integrity(result: AuditResult, report: Verification, public_key: Path
     signature = result.signature
     if signature is None:
         if public_key is not None:
-            report.add(False, f"the report is not signed, so it cannot be signed by {public_key}")
+            report.add(False, "unsigned_pinned", key=public_key)
         elif rerun:
-            report.add(True, "the report is not signed: only the re-run below vouches for its evidence")
+            report.add(True, "unsigned_rerun")
         else:
-            report.add(False, "the report is not signed: its integrity cannot be checked (sign runs with --sign-key, or use --rerun)")
+            report.add(False, "unsigned")
         return
     actual = stored_evidence_sha256(stored) if stored is not None else evidence_sha256(result.evidence)
     report.add(
         actual == signature.evidence_sha256,
-        f"evidence hash {actual} matches the signed one" if actual == signature.evidence_sha256 else
-        f"the evidence was changed after signing: its SHA-256 is {actual}, the signature was made over {signature.evidence_sha256}",
+        "evidence_same" if actual == signature.evidence_sha256 else "evidence_changed", actual=actual, signed=signature.evidence_sha256,
     )
     key = embedded_key(signature)
     if key is None or fingerprint(key) != signature.fingerprint:
-        report.add(False, "the signer's public key in the report is malformed or does not match its fingerprint")
+        report.add(False, "key_malformed")
         return
     if pinned is not None and fingerprint(pinned) != signature.fingerprint:
-        report.add(False, f"signed by a different key: fingerprint {signature.fingerprint}, expected {fingerprint(pinned)} ({public_key})")
+        report.add(False, "other_key", fingerprint=signature.fingerprint, expected=fingerprint(pinned), key=public_key)
         return
     if signature_holds(result, key, stored):
-        who = f"the key {public_key}" if pinned is not None else "the key embedded in the report (not pinned: pass --public-key to check who signed)"
-        report.add(True, f"signature valid: signed by {who}, fingerprint {signature.fingerprint}")
+        if pinned is not None:
+            report.add(True, "signature_pinned", key=public_key, fingerprint=signature.fingerprint)
+        else:
+            report.add(True, "signature_embedded", fingerprint=signature.fingerprint)
     else:
-        report.add(False, "the signature does not match the report's content: the report was changed after signing")
+        report.add(False, "signature_broken")
 
 
 def verify_inputs(
@@ -188,11 +201,13 @@ def verify_inputs(
             )
         found = sha256_file(path) if path.is_file() else hash_input(item.role, path).sha256
         if found == item.sha256:
-            where = item.path if str(path).endswith(item.path) else f"{item.path} (found at {path})"
-            report.add(True, f"input {item.role} {where}: SHA-256 matches")
+            if str(path).endswith(item.path):
+                report.add(True, "input_same", role=item.role, path=item.path)
+            else:
+                report.add(True, "input_found_at", role=item.role, path=item.path, found=path)
         else:
             all_ok = False
-            report.add(False, f"input {item.role} {item.path} changed: SHA-256 {found}, the report records {item.sha256}")
+            report.add(False, "input_changed", role=item.role, path=item.path, found=found, recorded=item.sha256)
     return all_ok
 
 
@@ -248,8 +263,7 @@ def note_trust(command: list[str], trust_model: bool, trust_types: Sequence[str]
     """Say, in one line, that the re-run did not take the trust the report's command gave its model."""
     recorded = recorded_trust(command)
     if recorded and not trust_model and not trust_types:
-        report.add(True, f"the re-run does not inherit the report's trust ({' '.join(recorded)}): a model that "
-                         "needs it is refused unless you pass --trust-model or --trust-type to verify yourself")
+        report.add(True, "trust_not_inherited", recorded=" ".join(recorded))
 
 
 def _plain(result: AuditResult) -> dict:
@@ -291,17 +305,14 @@ def rerun(result: AuditResult, args: list[str], report: Verification) -> AuditRe
         produced = Path(tmp) / "report.json"
         if ran.returncode not in (0, 1) or not produced.is_file():
             last = (ran.stderr.strip().splitlines() or ["no message"])[-1]
-            report.add(False, f"the re-run did not complete (exit {ran.returncode}): {last}")
+            report.add(False, "rerun_failed", code=ran.returncode, last=last)
             return None
         again = load_report(produced)
     diffs = differences(_plain(result), _plain(again))
     if diffs:
-        report.add(False, "the re-run gives different evidence: " + "; ".join(diffs))
+        report.add(False, "rerun_differs", differences="; ".join(diffs))
     else:
         manifest = again.evidence.manifest.model_copy(update={"command": result.evidence.manifest.command})
         same = again.evidence.model_copy(update={"manifest": manifest})
-        report.add(
-            evidence_sha256(same) == evidence_sha256(result.evidence),
-            f"the re-run reproduces the evidence: SHA-256 {evidence_sha256(same)} with the report's command line",
-        )
+        report.add(evidence_sha256(same) == evidence_sha256(result.evidence), "rerun_same", sha=evidence_sha256(same))
     return again

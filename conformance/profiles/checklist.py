@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from conformance.locale import Words
 from conformance.errors import ConfigError, InputError, did_you_mean
 from conformance.yamlfile import read_yaml
 from conformance.profiles.judge import identity
@@ -186,31 +187,29 @@ def _comment(text: str, indent: str) -> list[str]:
     return [f"{indent}# {line}" for line in textwrap.wrap(" ".join(text.split()), 96 - len(indent))]
 
 
-def answer_template(plan: Plan, tool_version: str) -> str:
-    """An answer file for every question of the plan, each once, with the clauses it serves."""
+def answer_template(plan: Plan, tool_version: str, lang: str = "en") -> str:
+    """An answer file for every question of the plan, each once, with the clauses it serves; its
+    comments (and the questions, where the profile translates them) in ``lang``."""
+    words = Words(lang)
     serves: dict[str, list[str]] = {}
     for loaded, item in plan.asked:
         serves.setdefault(item.question, []).append(f"{loaded.profile.id} {item.clause} ({item.id})")
     ids = [p.profile.id for p in plan.profiles]
     lines = [
-        f"# Process checklist answers for: {', '.join(ids)}",
-        f"# Written by conformance {tool_version} (conformance checklist init). For each question set:",
-        "#   answer: yes | no | partial | not_applicable   (yes passes, no fails, partial is inconclusive)",
-        "#   justification: why; required for not_applicable",
-        "#   evidence: files relative to this file (their SHA-256 goes into the report) or https:// links",
-        "#   answered_by, answered_at: who answered, and when (YYYY-MM-DD)",
-        "# A question left unanswered is pending, and the run's outcome stays incomplete.",
-        "# Use it with: conformance run ... --checklist THIS_FILE",
+        *(f"# {words(f'answer_file.{key}', profiles=', '.join(ids), version=tool_version)}"
+          for key in ("for", "written", "answer", "justification", "evidence", "who", "pending", "use")),
         f"version: {ANSWER_FILE_VERSION}",
         f"profiles: [{', '.join(ids)}]",
         "answers:" if plan.questions else "answers: {}",
     ]
     for question_id, question in plan.questions.items():
         lines.append("")
-        lines += _comment(question.text, "  ")
-        if question.guidance:
-            lines += _comment(f"Guidance: {question.guidance}", "  ")
-        lines += _comment("Serves: " + "; ".join(serves[question_id]), "  ")
+        text = getattr(question, f"text_{lang}", None) or question.text
+        guidance = getattr(question, f"guidance_{lang}", None) or question.guidance
+        lines += _comment(text, "  ")
+        if guidance:
+            lines += _comment(words("answer_file.guidance", text=guidance), "  ")
+        lines += _comment(words("answer_file.serves", clauses="; ".join(serves[question_id])), "  ")
         lines += [
             f"  {question_id}:",
             "    answer: null",

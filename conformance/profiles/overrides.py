@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from conformance.checks import REGISTRY
 from conformance.errors import ConformanceError, ProfileError, did_you_mean
+from conformance.locale import Words
 from conformance.profiles.schema import AnyRequirement, ChecklistItem, Override, Requirement
 from conformance.result import OverrideRecord
 
@@ -29,9 +30,9 @@ def settable_fields(requirement: AnyRequirement) -> list[str]:
     return [*AUTOMATED_FIELDS, *(f"params.{name}" for name in REGISTRY[requirement.check].params.model_fields)]
 
 
-def _bounds(threshold: dict) -> str:
+def _bounds(threshold: dict, words: Words) -> str:
     parts = [f"{k} {threshold[k]:g}" for k in ("min", "max") if threshold.get(k) is not None]
-    return ", ".join(parts) or "no bound"
+    return words("sep.comma").join(parts) or words("text.no_bound")
 
 
 def change(
@@ -69,12 +70,12 @@ def change(
                                           justification="a changed bound is no longer the source's number"))
         data["threshold"]["origin"] = "provider-declared"
         if "threshold.note" not in changed:
-            data["threshold"]["note"] = (
-                f"Changed by {source} from {_bounds(old_threshold)} ({old_threshold.get('origin')})."
-                + (f" {justification}" if justification else "")
-            )
-    if "threshold.note" in changed or changed & {"threshold.min", "threshold.max"} and "threshold.note_zh" not in changed:
-        data.setdefault("threshold", {})["note_zh"] = None  # the translation of the old note no longer says what the note says
+            for field, lang in (("note", "en"), ("note_zh", "zh")):
+                words = Words(lang)
+                data["threshold"][field] = words("text.threshold_changed", source=source, bounds=_bounds(old_threshold, words),
+                                                 origin=old_threshold.get("origin")) + (f" {justification}" if justification else "")
+        elif "threshold.note_zh" not in changed:
+            data["threshold"]["note_zh"] = None  # the translation of the old note no longer says what the new note says
     try:
         updated = type(requirement).model_validate(data)
     except ValidationError as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from conformance.report.i18n import LANGUAGES, Words
+from conformance.locale import LANGUAGES, Words
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
 

@@ -106,7 +106,7 @@ def create_app(registry: Registry) -> FastAPI:
     def model_page(sha: str, lang: str = "en") -> Response:
         if not SHA256.match(sha):
             return _html(render_certificates([], lang), 400)
-        from conformance.report.i18n import Words
+        from conformance.locale import Words
 
         found = registry.by_model(sha)
         return _html(render_certificates(found, lang, Words(lang if lang in ("en", "zh") else "en")("registry.list_title", sha=sha.lower())))

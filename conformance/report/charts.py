@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from conformance.report.i18n import Words
+from conformance.locale import Words
 from conformance.report.words import fmt
 from conformance.result import GroupValue, Measurement
 
@@ -151,13 +151,29 @@ def _driving(m: Measurement) -> tuple[str, ...]:
     return tuple(re.findall(r"(?:lowest \w+|highest(?: \w+)?): (.+?) \(", m.driver or ""))
 
 
-def _left_out(m: Measurement) -> dict[str, str]:
-    """Groups left out of the value, by name, with the reason the check gives."""
+def _left_out(m: Measurement, t: Words | None = None) -> dict[str, str]:
+    """Groups left out of the value, by name, with the reason the check gives (in ``t``'s language)."""
+    shown = t.excluded(m) if t is not None else list(m.excluded_groups)
     out = {}
-    for text in m.excluded_groups:
+    for text, said in zip(m.excluded_groups, shown):
         name, _, reason = text.partition(": ")
-        out[name] = reason
+        out[name] = reason if said == text else said
     return out
+
+
+def _limit(m: Measurement, limits: dict) -> tuple[float | None, float | None] | None:
+    """The bound a requirement sets on this measurement. A requirement on a combined disparity
+    (equalized odds' ``difference``: the worse of the TPR and FPR gaps) bounds each component
+    (``tpr_difference``, ``fpr_difference``) by the same number, so their charts carry its line."""
+    names = [m.metric]
+    head, _, kind = m.metric.rpartition("_")
+    if head and kind in ("difference", "ratio"):
+        names.append(kind)
+    for name in names:
+        for key in ((name, m.attribute), (name, None)):
+            if key in limits:
+                return limits[key]
+    return None
 
 
 def threshold_line(m: Measurement, limit: tuple[float | None, float | None], t: Words) -> tuple[float, str] | None:
@@ -201,7 +217,7 @@ def group_title(m: Measurement, t: Words) -> str:
 def group_chart(chart_id: str, m: Measurement, t: Words, limit: tuple[float | None, float | None] | None = None) -> str:
     """Any measurement with groups: per-group values with their CI bars, the threshold where one applies."""
     line = threshold_line(m, limit, t) if limit else None
-    return bar_chart(chart_id, group_title(m, t), list(m.groups), t, line=line, left_out=_left_out(m), driving=_driving(m))
+    return bar_chart(chart_id, group_title(m, t), list(m.groups), t, line=line, left_out=_left_out(m, t), driving=_driving(m))
 
 
 def _ranked(m: Measurement, top: int) -> list[GroupValue]:
@@ -254,7 +270,7 @@ def calibration_chart(chart_id: str, predicted: Measurement, observed: Measureme
 
 
 def _judged(m: Measurement, limits: dict) -> bool:
-    return (m.metric, m.attribute) in limits or (m.metric, None) in limits
+    return _limit(m, limits) is not None
 
 
 IMPORTANCE_METRICS = ("mean_abs_shap", "importance", "mean_importance", "permutation_importance")
@@ -280,12 +296,11 @@ def charts_for(prefix: str, measurements: list[Measurement], t: Words,
         if not m.groups or m.metric in used:
             continue
         key = f"{m.attribute}:{[(g.group, g.value) for g in m.groups]}"
-        judged = (m.metric, m.attribute) in limits or (m.metric, None) in limits
-        if key not in chosen or (judged and not _judged(chosen[key][1], limits)):
+        if key not in chosen or (_judged(m, limits) and not _judged(chosen[key][1], limits)):
             chosen[key] = (index, m)
     for index, m in sorted(chosen.values(), key=lambda pair: pair[0]):
         chart_id = f"{prefix}-{index}"
-        limit = limits.get((m.metric, m.attribute)) or limits.get((m.metric, None))
+        limit = _limit(m, limits)
         if m.metric in IMPORTANCE_METRICS:
             charts.append((importance_title(m, t), importance_chart(chart_id, m, t)))
         else:

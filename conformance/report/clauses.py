@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from conformance.report.i18n import Words
+from conformance.locale import Words
 from conformance.report.words import ci_text, fmt
 from conformance.result import AuditResult, ProfileSummary, RequirementResult
 

@@ -7,7 +7,7 @@ id; excerpts appear only when the run asked for them (``--show-responses``).
 
 from __future__ import annotations
 
-from conformance.report.i18n import Words
+from conformance.locale import Words
 from conformance.report.words import ci_text, fmt
 from conformance.result import Agreement, AuditResult, GenerativeEvidence, ItemFinding, JudgeRecord, Measurement, Subject
 

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from conformance.report.charts import charts_for
 from conformance.report.clauses import conformity_rows, shared_measurements
 from conformance.report.generative import html_context, model_name
-from conformance.report.i18n import DEFAULT, Words
+from conformance.locale import DEFAULT, Words
 from conformance.report.words import FINDINGS, VERDICT_ORDER, by_seriousness, ci_text, fmt, observed
 from conformance.result import AuditResult, RequirementResult, evidence_sha256
 

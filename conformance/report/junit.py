@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from conformance.report.i18n import DEFAULT, Words
+from conformance.locale import DEFAULT, Words
 from conformance.result import AuditResult, RequirementResult, evidence_sha256
 
 DEFAULT_FAIL_ON = "major"

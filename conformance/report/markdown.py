@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.report.clauses import conformity_markdown, shared_markdown
 from conformance.report.generative import markdown_section, model_name
-from conformance.report.i18n import DEFAULT, Words
+from conformance.locale import DEFAULT, Words
 from conformance.report.words import FINDINGS, by_seriousness, ci_text, fmt
 from conformance.result import AuditResult, CheckOutcome, Measurement, RequirementResult, evidence_sha256
 
@@ -80,10 +80,7 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
     t = Words(lang)
     ev = result.evidence
     s = ev.subject
-    data = t("text.data_line", rows=s.rows, target=f"`{s.target}`")
-    if s.positive_label is not None:
-        data += t("sep.comma") + t("text.positive_label", label=f"`{s.positive_label}`")
-    data += t("sep.semicolon") + t("text.task", task=s.task)
+    data = t.data_line(s, quote="`")
     signer = t("field.not_signed")
     if result.signature is not None:
         signer = t("field.key_fingerprint", fingerprint=f"`{result.signature.fingerprint}`")
@@ -99,6 +96,7 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
         f"- {t('field.run')}: " + t("text.run_line", date=result.run.started_at, seed=ev.manifest.seed, version=ev.manifest.tool_version),
         f"- {t('field.evidence_hash')}: `{evidence_sha256(ev)}`",
         f"- {t('field.signer')}: {signer}",
+        *([f"- {t('field.rejudged')}: {t.rejudged(ev.rejudged_from)}"] if ev.rejudged_from else []),
         "",
     ]
     for profile in ev.profiles:

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from conformance.report.html import render_html
-from conformance.report.i18n import DEFAULT
+from conformance.locale import DEFAULT
 from conformance.result import AuditResult
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")

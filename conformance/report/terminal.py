@@ -17,7 +17,7 @@ from rich.text import Text
 from conformance.report.generative import head as generative_head
 from conformance.report.generative import model_name
 from conformance.report.generative import notes as generative_notes
-from conformance.report.i18n import DEFAULT, Words
+from conformance.locale import DEFAULT, Words
 from conformance.report.words import FINDINGS, VERDICT_ORDER, by_seriousness, ci_text, fmt, observed
 from conformance.result import AuditResult, Gate, RequirementResult
 

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from conformance.report import FILE_NAMES, RENDERERS
-from conformance.report.i18n import DEFAULT
+from conformance.locale import DEFAULT
 from conformance.result import AuditResult, Format
 
 

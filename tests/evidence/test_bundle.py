@@ -326,6 +326,17 @@ def test_rejudge_under_other_thresholds_matches_a_fresh_run(cli, signed_run, key
         origin = rejudged["rejudged_from"]
         assert origin["signer_name"] == "Example Body" and origin["bundle_sha256"] == open_bundle(bundle).digest
     assert os.path.exists(tmp_path / "rj0.99" / "report.json")
+    # the reports say whose measurements they rest on, in the reader's language
+    from conformance import api
+    from conformance.report import RENDERERS
+    from conformance.result import Format
+
+    result = api.load_report(tmp_path / "rj0.99" / "report.json")
+    digest = open_bundle(bundle).digest
+    for fmt in (Format.md, Format.html):
+        assert f"re-judged from the evidence of Example Body, bundle {digest}" in RENDERERS[fmt](result, lang="en")
+        assert f"依据 Example Body 的证据重新评判，证据包 {digest}" in RENDERERS[fmt](result, lang="zh")
+    assert "Measured by" not in RENDERERS[Format.md](api.load_report(signed_run / "out" / "report.json"), lang="en")
 
 
 def test_rejudge_marks_unmeasured_checks_pending_never_pass(cli, signed_run, keys, tmp_path):

@@ -92,13 +92,16 @@ def test_changed_verdicts_show_values_threshold_and_comparability(cli, tables, t
     before = next(r for r in old.evidence.requirements if r.id == "four-fifths" and r.profile == "eeoc-four-fifths")
     assert change.old_value == before.observations[0].value or change.old_value in [o.value for o in before.observations]
     assert change.new_value is not None and change.threshold == ">= 0.85"
-    from conformance.report.i18n import Words
+    from conformance.locale import Words
 
     reasons = [Words("en").message(m) for m in diff.not_comparable]
     assert "data SHA-256 differs" in reasons and "seed 0 -> 7" in reasons
     assert any(reason.startswith("override eeoc-four-fifths/four-fifths.threshold.min") for reason in reasons)
     zh = cli("diff", tmp_path / "a" / "report.json", tmp_path / "b" / "report.json", "--lang", "zh").out
     assert "按现状不可比较" in zh and "退步" in zh and "REGRESSION" not in zh
+    from tests.english import english_runs
+
+    assert english_runs(zh.replace(str(tmp_path), "")) == []
     text = cli("diff", tmp_path / "a" / "report.json", tmp_path / "b" / "report.json").out
     assert "not comparable as given: " in text and "threshold >= 0.85" in text
     line = next(line for line in text.splitlines() if "eeoc-four-fifths/four-fifths (" in line)

@@ -38,6 +38,27 @@ def test_a_signed_report_verifies_with_and_without_a_pinned_key(cli, signed_run,
     assert unpinned.code == 0 and "not pinned" in unpinned.out
 
 
+def test_verify_speaks_the_chosen_language(cli, signed_run, keys, tmp_path):
+    """--lang zh: every finding and the last line in Chinese, with hashes, paths and options as they are."""
+    import shutil
+
+    from conformance.locale import Words
+    from tests.english import english_runs
+
+    report = signed_run / "out" / "report.json"
+    ran = cli("verify", report, "--public-key", keys[1], "--lang", "zh")
+    assert ran.code == 0, ran.out
+    for line in ran.out.strip().splitlines():
+        assert english_runs(line.replace(str(report), "").replace(str(keys[1]), "")) == [], line
+    assert ran.out.strip().endswith(Words("zh")("verify.verified", path=report))
+    assert Words("zh")("verify.ok") in ran.out
+    tampered = tmp_path / "report.json"
+    shutil.copy(report, tampered)
+    _tamper(tampered, '"rows": 2000', '"rows": 2001')
+    failed = cli("verify", tampered, "--lang", "zh")
+    assert failed.code == 1 and "证据在签名后被改动" in failed.out and failed.out.strip().endswith("核验未通过")
+
+
 def _tamper(path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old

@@ -20,7 +20,7 @@ from conformance.judges.human import Annotation, HumanJudge
 from conformance.judges.keywords import KeywordJudge
 from conformance.judges.model import ModelJudge
 from conformance.judges.refusal import RefusalJudge
-from conformance.report.i18n import Words
+from conformance.locale import Words
 from tests.report.test_zh_every_profile import CODE, ENGLISH_SENTENCE
 
 EN, ZH = Words("en"), Words("zh")

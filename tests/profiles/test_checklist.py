@@ -34,6 +34,25 @@ def test_each_question_once_however_many_profiles_ask_it(tmp_path):
     assert "eu-ai-act-high-risk Art. 14(4)(a)–(e) (art14-human-oversight); ai-verify Human Agency & Oversight" in text
 
 
+def test_an_answer_file_in_chinese_asks_the_same_questions(cli, tmp_path):
+    """--lang zh: the comments and every question in Chinese, the same keys and answers to fill."""
+    from tests.english import english_runs
+
+    profiles = ["tc260-003", "cn-pipl-art24"]
+    assert cli("checklist", "init", *[a for p in profiles for a in ("--profile", p)], "--output", tmp_path / "zh.yaml",
+               "--lang", "zh").code == 0
+    assert cli("checklist", "init", *[a for p in profiles for a in ("--profile", p)], "--output", tmp_path / "en.yaml").code == 0
+    zh, en = (yaml.safe_load((tmp_path / f"{lang}.yaml").read_text(encoding="utf-8")) for lang in ("zh", "en"))
+    assert zh == en  # only the comments differ
+    text = (tmp_path / "zh.yaml").read_text(encoding="utf-8")
+    bank = {**question_bank(), **api.plan_for(profiles).questions}
+    for question_id in zh["answers"]:
+        assert " ".join(bank[question_id].text_zh.split())[:20] in text.replace("\n  # ", "")
+    comments = "\n".join(line for line in text.splitlines() if line.lstrip().startswith("#"))
+    assert english_runs(comments) == []
+    assert api.checklist_template(profiles, lang="en").startswith("# Process checklist answers for: tc260-003")
+
+
 def test_init_refuses_to_overwrite_answers(cli, tmp_path):
     out = tmp_path / "a.yaml"
     assert cli("checklist", "init", "--profile", "nyc-ll144", "--output", out).code == 0

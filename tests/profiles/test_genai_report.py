@@ -73,6 +73,8 @@ def test_zh_report_reads_clause_by_clause(cli, inputs):
     assert "--corpus-sample" in command and "--declare" in command
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "逐条判定" in html and "不符合" in html
+    asked = report["evidence"]["subject"]["rows"]
+    assert f"提问 {asked} 项；任务" in md and "目标列" not in md  # items asked, not a table's target column
 
 
 def test_one_refusal_rate_judged_under_each_framework(cli, inputs):

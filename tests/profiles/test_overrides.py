@@ -41,6 +41,7 @@ def test_overrides_and_waivers_apply_and_are_recorded(tmp_path, predictions_fram
     assert (req.threshold.min, req.threshold.origin, req.severity) == (0.9, "provider-declared", "critical")
     assert req.params == {"min_group_size": 50}
     assert "Changed by profile:my-policy from min 0.8 (regulation)" in req.threshold.note
+    assert req.threshold.note_zh.startswith("由 profile:my-policy 修改，原为 min 0.8（regulation）")
 
     result = _audit(predictions_frame, [str(tmp_path / "policy.yaml")])
     ev = result.evidence

@@ -7,7 +7,7 @@ import re
 
 from conformance.report.charts import _extent, bar_chart, charts_for, group_chart, threshold_line
 from conformance.report.html import render_html
-from conformance.report.i18n import Words
+from conformance.locale import Words
 from conformance.result import GroupValue, Interval, Measurement
 
 T = Words("en")
@@ -61,6 +61,24 @@ def test_title_says_what_is_drawn():
     caption, _ = charts_for("c", [selection()], T, {("ratio", None): (0.8, None)})[0]
     assert caption.startswith("Selection rate by group (sex), with 95% confidence intervals")
     assert "threshold" in caption
+
+
+def test_a_combined_disparity_bound_draws_its_line_on_each_component():
+    """Equalized odds is judged on `difference` (the worse of the TPR and FPR gaps, no groups of its
+    own): the same bound holds for each gap, so the TPR and FPR charts carry its line."""
+    def component(metric: str, low: float, high: float) -> Measurement:
+        quantity = metric.split("_")[0]
+        return Measurement(check="fairness.equalized_odds", metric=metric, attribute="sex", value=high - low,
+                           groups=[GroupValue(group="a", n=100, value=low), GroupValue(group="b", n=100, value=high)],
+                           driver=f"lowest {quantity}: a ({low:.3f}); highest: b ({high:.3f})")
+    tpr, fpr = component("tpr_difference", 0.84, 0.92), component("fpr_difference", 0.55, 0.57)
+    combined = Measurement(check="fairness.equalized_odds", metric="difference", attribute="sex", value=0.08)
+    charts = charts_for("c", [tpr, fpr, combined], T, {("difference", "sex"): (None, 0.1)})
+    assert len(charts) == 2
+    for (caption, svg), top in zip(charts, (0.92, 0.57)):
+        assert "#a4161a" in svg and "threshold" in caption
+        assert threshold_line(tpr if top == 0.92 else fpr, (None, 0.1), T)[0] == top - 0.1
+    assert all("#a4161a" not in svg for _, svg in charts_for("c", [tpr, fpr, combined], T, {("ratio", "sex"): (None, 0.1)}))
 
 
 def test_chart_without_threshold_has_no_line():

@@ -120,7 +120,7 @@ def test_every_requirement_is_in_the_table_with_its_threshold_origin(demo_result
     html = render_html(demo_result)
     for r in demo_result.evidence.requirements:
         assert f"<code>{r.id}</code>" in html
-    assert "tool default (the source sets no number)" in html
+    assert "tool default (not a number the source sets)" in html
 
 
 def test_checklist_answers_overrides_and_waivers_are_shown(hostile_result):

@@ -11,7 +11,7 @@ from rich.console import Console
 
 import conformance.report as report_package
 from conformance.report import RENDERERS
-from conformance.report.i18n import LANGUAGES, Words, catalogue
+from conformance.locale import LANGUAGES, Words, catalogue
 from conformance.report.terminal import render_terminal
 from conformance.result import Format
 
@@ -115,7 +115,7 @@ def test_a_third_language_is_one_catalogue(demo_result, tmp_path, monkeypatch):
     """A catalogue in a folder named by CONFORMANCE_LOCALES renders every format; missing keys read in English."""
     import yaml
 
-    from conformance.report.i18n import languages
+    from conformance.locale import languages
 
     english = yaml.safe_load((Path(report_package.__file__).parent / "locales" / "en.yaml").read_text(encoding="utf-8"))
     english["title"]["report"] = "Rapport de conformité"
@@ -133,6 +133,26 @@ def test_a_third_language_is_one_catalogue(demo_result, tmp_path, monkeypatch):
     (partial / "de.yaml").write_text("title:\n  report: Konformitätsbericht\n", encoding="utf-8")
     monkeypatch.setenv("CONFORMANCE_LOCALES", str(partial))
     assert Words("de")("title.report") == "Konformitätsbericht" and Words("de")("verdict.pass") == Words("en")("verdict.pass")
+
+
+def test_a_third_language_is_chosen_on_the_command_line(demo_result, tmp_path):
+    """--lang takes any catalogue found under CONFORMANCE_LOCALES, with no change to the code."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "locales").mkdir()
+    (tmp_path / "locales" / "fr.yaml").write_text("title:\n  report: Rapport de conformité\n", encoding="utf-8")
+    (tmp_path / "report.json").write_text(demo_result.model_dump_json(), encoding="utf-8")
+    env = {**os.environ, "CONFORMANCE_LOCALES": str(tmp_path / "locales")}
+    command = [sys.executable, "-I", "-m", "conformance.cli", "render", str(tmp_path / "report.json"), "--format", "md",
+               "--lang", "fr", "--output", str(tmp_path / "fr")]
+    ran = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / "fr" / "report.md").read_text(encoding="utf-8").startswith("# Rapport de conformité")
+    refused = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, check=False,
+                             env={k: v for k, v in os.environ.items() if k != "CONFORMANCE_LOCALES"})
+    assert refused.returncode == 2 and "fr" in refused.stderr and "en" in refused.stderr
 
 
 ENGLISH_SENTENCE = re.compile(r"\b[A-Za-z][a-z]+(?:[ ,'-]+[A-Za-z][a-z]+){2,}")

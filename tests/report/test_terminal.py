@@ -10,7 +10,7 @@ from rich.console import Console
 
 from conformance import api
 from conformance.choices import Severity
-from conformance.report.i18n import Words
+from conformance.locale import Words
 from conformance.report.terminal import deciding, gate_line, print_gate, render_terminal
 
 

@@ -17,8 +17,7 @@ from rich.console import Console
 from conformance.result import AuditResult, Format
 
 GENERATIVE = ("tc260-003", "gb-t-45654-2025", "nist-ai-600-1", "ai-verify-genai", "eu-ai-act-gpai")
-ENGLISH_SENTENCE = re.compile(r"\b[A-Za-z][a-z]+(?:['’][a-z]+)?(?:[ ,]+[A-Za-z][a-z]+(?:['’][a-z]+)?){2,}\b")
-CODE = re.compile(r"`[^`]*`|\{[^}]*\}|--[\w-]+|https?://\S+|\b[\w.-]*[._/][\w./-]*\b|\b\w+(?:-\w+)+\b")
+from tests.english import CODE, ENGLISH_SENTENCE, english_runs  # noqa: F401  (helpers of other tests import them from here)
 
 
 def _shipped() -> list[str]:
@@ -81,7 +80,7 @@ def english_left(result: AuditResult, text: str) -> list[str]:
         given |= {ev.generative.model, *(j.detail or "" for j in ev.generative.judges)}
     for name in sorted((g for g in given if g), key=len, reverse=True):
         text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
-    return sorted(set(ENGLISH_SENTENCE.findall(CODE.sub(" ", text))))
+    return english_runs(text)
 
 
 @pytest.mark.parametrize("fmt", ["md", "html", "junit", "terminal"])
@@ -97,9 +96,6 @@ def test_every_shipped_profile_reads_in_chinese(request, which, fmt):
 
 def test_the_detector_finds_english():
     """The scan itself: it flags an English sentence and passes ids, options, code and Chinese."""
-    from conformance.result import AuditResult  # noqa: F401  (the type the scan reads)
-
     text = "不符合：`fairness.selection_rate` --fail-on major 影响比 0.80; the model fails without it"
-    found = sorted(set(ENGLISH_SENTENCE.findall(CODE.sub(" ", text))))
-    assert found == ["the model fails without it"]
-    assert ENGLISH_SENTENCE.findall(CODE.sub(" ", "模型 SHA-256 与 data.completeness 一致")) == []
+    assert english_runs(text) == ["the model fails without it"]
+    assert english_runs("模型 SHA-256 与 data.completeness 一致") == []

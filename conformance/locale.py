@@ -1,10 +1,10 @@
 """The locale catalogues: every word a person reads in the terminal summary and the reports.
 
-Catalogues are YAML files under ``locales/`` (one per language, the same keys in each; a test
+Catalogues are YAML files under ``conformance/report/locales/`` (one per language, the same keys in each; a test
 fails when a key is missing in either). A renderer asks ``Words(lang)("key", name=value)``.
 
 A new language is one more catalogue: ``xx.yaml`` with the keys of ``en.yaml``, shipped under
-``locales/`` or placed in a folder named by ``CONFORMANCE_LOCALES`` (several folders separated by
+``conformance/report/locales/`` or placed in a folder named by ``CONFORMANCE_LOCALES`` (several folders separated by
 the path separator; they are searched first). A key the new catalogue lacks reads in English.
 """
 
@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
+if TYPE_CHECKING:  # the words read these; the result model itself renders its English through this module
+    from conformance.result import CheckOutcome, Measurement, ProfileSummary, RejudgedFrom, RequirementResult, Subject, Threshold
 
-from conformance.result import CheckOutcome, Measurement, ProfileSummary, RequirementResult, Threshold
+SHIPPED = Path(__file__).parent / "report" / "locales"
 
 LANGUAGES = ("en", "zh")
 DEFAULT = "en"
@@ -39,7 +40,7 @@ ENV = "CONFORMANCE_LOCALES"
 
 def _folders() -> tuple[Path, ...]:
     extra = tuple(Path(p) for p in os.environ.get(ENV, "").split(os.pathsep) if p)
-    return (*extra, Path(str(resources.files("conformance.report") / "locales")))
+    return (*extra, SHIPPED)
 
 
 def languages() -> tuple[str, ...]:
@@ -58,6 +59,8 @@ def _load(lang: str, folders: tuple[Path, ...]) -> dict[str, str]:
     for folder in folders:
         path = folder / f"{lang}.yaml"
         if path.is_file():
+            import yaml
+
             entries = _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
             return entries if lang == DEFAULT else {**_load(DEFAULT, folders), **entries}
     raise ValueError(f"unknown language '{lang}': choose one of {', '.join(languages())} (or add a catalogue: see {ENV})")
@@ -70,7 +73,7 @@ class Words:
         self.lang = lang
         self._entries = catalogue(lang)
 
-    def __call__(self, key: str, **values: object) -> str:
+    def __call__(self, key: str, /, **values: object) -> str:
         text = self._entries[key]
         return text.format(**values) if values else text
 
@@ -144,6 +147,24 @@ class Words:
 
     def check_reason(self, outcome: CheckOutcome) -> str | None:
         return self._stored_or_parts(outcome.reason, outcome.reason_parts)
+
+    def data_line(self, subject: Subject, quote: str = "") -> str:
+        """What was audited on: rows, target and positive label of a table, or the items asked of a
+        generative model; then the task. ``quote`` marks names as code (Markdown's backtick)."""
+        if subject.task == "generative":
+            line = self("text.items_line", items=subject.rows)
+        else:
+            line = self("text.data_line", rows=subject.rows, target=f"{quote}{subject.target}{quote}")
+            if subject.positive_label is not None:
+                line += self("sep.comma") + self("text.positive_label", label=f"{quote}{subject.positive_label}{quote}")
+        return line + self("sep.semicolon") + self("text.task", task=subject.task)
+
+    def rejudged(self, origin: RejudgedFrom) -> str:
+        """Whose measurements a re-judged result rests on, and what their own audit concluded."""
+        who = origin.signer_name or origin.signer_fingerprint or self("text.unsigned_bundle")
+        return (self("text.rejudged_from", signer=who, bundle=origin.bundle_sha256) + self("sep.semicolon")
+                + self("text.rejudged_original", outcome=self.outcome(origin.original_outcome),
+                       profiles=self("sep.comma").join(origin.original_profiles)))
 
     def threshold_note(self, threshold: Threshold) -> str | None:
         """The threshold's note: the profile's words (translated when the profile gives them), then the tool's."""
