@@ -187,6 +187,10 @@ class Words:
         """The profile's title in this language when the profile provides one."""
         return self._localised(profile.title, getattr(profile, f"title_{self.lang}", None))
 
+    def profile_source(self, profile: ProfileSummary) -> str:
+        """The citation of the profile's source in this language when the profile provides one."""
+        return self._localised(profile.source, getattr(profile, f"source_{self.lang}", None))
+
     def requirement_title(self, requirement: RequirementResult) -> str:
         return self._localised(requirement.title, getattr(requirement, f"title_{self.lang}", None))
 

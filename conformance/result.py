@@ -232,6 +232,7 @@ class ProfileSummary(_Frozen):
     title_zh: str | None = None
     version: str
     source: str
+    source_zh: str | None = Field(default=None, description="The source's citation in Chinese, for zh reports.")
     verdicts: dict[str, int]
     annex_iii: list[str] = Field(default_factory=list, description="EU AI Act Annex III use cases selected.")
     clauses: list[ClauseStatus] = Field(

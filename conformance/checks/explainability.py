@@ -14,13 +14,10 @@ from pydantic import Field
 from conformance.checks.base import AuditContext, Check, NotApplicable
 from conformance.checks.proxies import ProxyParams, proxy_strengths
 from conformance.checks.shap_values import ExplainParams, Explanation, explanation
+from conformance.messages import parts, say
 from conformance.result import GroupValue, Measurement
 
 BOTH = frozenset({"binary", "regression"})
-
-
-def _join(*parts: str | None) -> str | None:
-    return "; ".join(p for p in parts if p) or None
 
 
 def _ranked(explained: Explanation) -> list[tuple[str, float, float]]:
@@ -50,7 +47,7 @@ def global_importance(ctx: AuditContext, params: ImportanceParams) -> list[Measu
     """
     explained = explanation(ctx, params)
     check = "explainability.global_importance"
-    note = explained.describe(ctx.data.rows)
+    note = explained.said(ctx.data.rows)
     ranked = _ranked(explained)
     m = len(explained.rows)
     groups = [GroupValue(group=f, n=m, value=v) for f, v, _ in ranked]
@@ -58,31 +55,31 @@ def global_importance(ctx: AuditContext, params: ImportanceParams) -> list[Measu
     top = ranked[0] if ranked else None
     k = min(params.top_k, len(ranked))
     defined = total > 0
-    constant = None if defined else "undefined: every attribution is zero (a constant model)"
+    constant = None if defined else say("note.explainability.constant_model")
     additivity = explained.additivity_error
     return [
-        Measurement(check=check, metric="mean_abs_shap", value=total, groups=groups, note=note),
+        Measurement(check=check, metric="mean_abs_shap", value=total, groups=groups, note_parts=note),
         Measurement(
             check=check,
             metric="top_feature_share",
             value=top[2] if defined and top else None,
-            driver=f"most important: {top[0]}" if top else None,
-            note=_join(constant, note),
+            driver_parts=[say("note.explainability.most_important", feature=top[0])] if top else [],
+            note_parts=parts(constant, note),
         ),
         Measurement(
             check=check,
             metric="top_k_share",
             value=sum(s for _, _, s in ranked[:k]) if defined else None,
-            note=_join(constant, f"top {k}: " + ", ".join(f for f, _, _ in ranked[:k])),
+            note_parts=parts(constant, say("note.explainability.top_k", k=str(k), features=", ".join(f for f, _, _ in ranked[:k]))),
         ),
         Measurement(
             check=check,
             metric="additivity_error",
             value=additivity,
-            note=_join(f"max |base + Σ SHAP − model output| in {explained.output_space}",
-                       None if additivity is not None else "undefined: the model's raw output is not available"),
+            note_parts=parts(say("note.explainability.additivity", space=explained.output_space),
+                             None if additivity is not None else say("note.explainability.no_raw_output")),
         ),
-        Measurement(check=check, metric="explained_rows", value=float(m), note=note),
+        Measurement(check=check, metric="explained_rows", value=float(m), note_parts=note),
     ]
 
 
@@ -104,29 +101,29 @@ def sensitive_reliance(ctx: AuditContext, params: RelianceParams) -> list[Measur
     ``fairness.proxy_detection``); ``total_share`` their sum.
     """
     if not ctx.data.sensitive:
-        raise NotApplicable("no sensitive attribute given (--sensitive COLUMN)")
+        raise NotApplicable(say("note.explainability.no_sensitive"))
     explained = explanation(ctx, params)
     strengths, _ = proxy_strengths(ctx, params)
     shares = dict(zip(explained.features, map(float, explained.shares)))
-    note = explained.describe(ctx.data.rows)
+    note = explained.said(ctx.data.rows)
     check = "explainability.sensitive_reliance"
     out = []
     for attribute in ctx.data.sensitive:
         direct = shares.get(attribute)
-        direct_note = None if direct is not None else "not a model input"
+        direct_note = None if direct is not None else say("note.explainability.not_an_input")
         proxies = [f for f, auc in strengths.get(attribute, {}).items() if auc is not None and auc >= params.proxy_auc]
         proxy = sum(shares.get(f, 0.0) for f in proxies)
         proxy_note = (
-            "proxies: " + ", ".join(f"{f} ({shares.get(f, 0.0):.1%})" for f in proxies)
+            say("note.explainability.proxies", proxies=", ".join(f"{f} ({shares.get(f, 0.0):.1%})" for f in proxies))
             if proxies
-            else f"no feature predicts it with AUC ≥ {params.proxy_auc:g}"
+            else say("note.explainability.no_proxy", auc=f"{params.proxy_auc:g}")
         )
         out += [
-            Measurement(check=check, metric="sensitive_share", attribute=attribute, value=direct or 0.0, note=_join(direct_note, note)),
-            Measurement(check=check, metric="proxy_share", attribute=attribute, value=proxy, note=_join(proxy_note, note)),
+            Measurement(check=check, metric="sensitive_share", attribute=attribute, value=direct or 0.0, note_parts=parts(direct_note, note)),
+            Measurement(check=check, metric="proxy_share", attribute=attribute, value=proxy, note_parts=parts(proxy_note, note)),
             Measurement(
                 check=check, metric="total_share", attribute=attribute, value=(direct or 0.0) + proxy,
-                note=_join(direct_note, proxy_note, note),
+                note_parts=parts(direct_note, proxy_note, note),
             ),
         ]
     return out
@@ -158,12 +155,12 @@ def stability(ctx: AuditContext, params: StabilityParams) -> list[Measurement]:
     """
     explained = explanation(ctx, params)
     check = "explainability.stability"
-    note = explained.describe(ctx.data.rows)
+    note = explained.said(ctx.data.rows)
     magnitude = np.abs(explained.values)
     m, f = magnitude.shape
     if f < 2 or m < 2:
-        why = "undefined: needs at least two features and two explained rows"
-        return [Measurement(check=check, metric=name, value=None, note=why) for name in ("rank_correlation", "top_k_overlap")]
+        why = say("note.explainability.too_few_to_rank")
+        return [Measurement(check=check, metric=name, value=None, note_parts=[why]) for name in ("rank_correlation", "top_k_overlap")]
     rng = ctx.rng(check)
     full = magnitude.mean(axis=0)
     boot = np.empty((params.n_boot, f))
@@ -187,9 +184,9 @@ def stability(ctx: AuditContext, params: StabilityParams) -> list[Measurement]:
             check=check,
             metric="rank_correlation",
             value=float(rho.mean()) if rho.size else None,
-            note=_join(
-                f"mean Spearman over {params.n_boot} resamples; 5th percentile {np.percentile(rho, 5):.3f}" if rho.size
-                else "undefined: every resample ranks all features equal",
+            note_parts=parts(
+                say("note.explainability.spearman", n_boot=str(params.n_boot), p5=f"{np.percentile(rho, 5):.3f}") if rho.size
+                else say("note.explainability.all_ranked_equal"),
                 note,
             ),
         ),
@@ -197,7 +194,7 @@ def stability(ctx: AuditContext, params: StabilityParams) -> list[Measurement]:
             check=check,
             metric="top_k_overlap",
             value=float(overlap.mean()),
-            note=_join(f"top {k}; 5th percentile {np.percentile(overlap, 5):.2f}", note),
+            note_parts=parts(say("note.explainability.overlap", k=str(k), p5=f"{np.percentile(overlap, 5):.2f}"), note),
         ),
     ]
     return out
@@ -232,16 +229,16 @@ def reason_codes(ctx: AuditContext, params: ReasonParams) -> list[Measurement]:
     y_pred = ctx.require_predictions()
     explained = explanation(ctx, params)
     check = "explainability.reason_codes"
-    note = explained.describe(ctx.data.rows)
+    note = explained.said(ctx.data.rows)
     adverse = y_pred[explained.rows] == 0
     phi = explained.values[adverse]
     rows = explained.rows[adverse]
     n = len(rows)
     if n == 0:
-        why = "undefined: no adverse decision among the explained rows"
+        why = say("note.explainability.no_adverse")
         return [
-            Measurement(check=check, metric="adverse_explained", value=0.0, note=_join(why, note)),
-            *[Measurement(check=check, metric=name, value=None, note=why)
+            Measurement(check=check, metric="adverse_explained", value=0.0, note_parts=parts(why, note)),
+            *[Measurement(check=check, metric=name, value=None, note_parts=[why])
               for name in ("sensitive_reason_rate", "no_reason_rate", "reason_frequency")],
         ]
     order = np.argsort(phi, axis=1, kind="stable")[:, : params.max_reasons]
@@ -251,28 +248,29 @@ def reason_codes(ctx: AuditContext, params: ReasonParams) -> list[Measurement]:
     np.add.at(cited, order[negative], 1)
     sensitive = [i for i, f in enumerate(features) if f in set(ctx.data.sensitive)]
     if not ctx.data.sensitive:
-        sensitive_rate, sensitive_note = None, "undefined: no sensitive attribute given (--sensitive COLUMN)"
+        sensitive_rate, sensitive_note = None, say("note.explainability.no_sensitive_undefined")
     else:
         cites = np.isin(order, sensitive) & negative
         sensitive_rate = float(cites.any(axis=1).mean())
-        sensitive_note = None if sensitive else "no sensitive attribute is a model input"
+        sensitive_note = None if sensitive else say("note.explainability.sensitive_not_an_input")
     shown = []
     for i in range(min(params.examples, n)):
         reasons = [features[j] for j, keep in zip(order[i], negative[i]) if keep]
-        shown.append(f"row {int(rows[i])}: {', '.join(reasons) or '(none)'}")
-    examples = "examples (data row: reasons, strongest first): " + "; ".join(shown) if shown else None
+        cited_reasons = ", ".join(reasons) if reasons else say("note.explainability.no_reasons")
+        shown.append(say("note.explainability.example", row=str(int(rows[i])), reasons=cited_reasons))
+    examples = say("note.explainability.examples", examples=shown) if shown else None
     ranked = np.argsort(-cited, kind="stable")
     groups = [GroupValue(group=features[j], n=n, value=float(cited[j] / n)) for j in ranked if cited[j] > 0]
     return [
-        Measurement(check=check, metric="adverse_explained", value=float(n), note=_join(examples, note)),
-        Measurement(check=check, metric="sensitive_reason_rate", value=sensitive_rate, note=_join(sensitive_note, note)),
-        Measurement(check=check, metric="no_reason_rate", value=float((~negative.any(axis=1)).mean()), note=note),
+        Measurement(check=check, metric="adverse_explained", value=float(n), note_parts=parts(examples, note)),
+        Measurement(check=check, metric="sensitive_reason_rate", value=sensitive_rate, note_parts=parts(sensitive_note, note)),
+        Measurement(check=check, metric="no_reason_rate", value=float((~negative.any(axis=1)).mean()), note_parts=note),
         Measurement(
             check=check,
             metric="reason_frequency",
             value=float(len(groups)),
             groups=groups,
-            note=_join("value: how many features are cited; groups: share of adverse decisions citing each", note),
+            note_parts=parts(say("note.explainability.reason_frequency"), note),
         ),
     ]
 

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from conformance.checks.base import AuditContext, BootstrapParams, Check, CheckParams, NotApplicable
 from conformance.checks.performance import probability_problem
+from conformance.messages import parts, say
 from conformance.result import GroupValue, Interval, Measurement
 from conformance.stats.bootstrap import percentile_interval, resample_tables
 from conformance.stats.scores import auc, label_histogram, score_bins
@@ -146,11 +147,11 @@ def pii_columns(ctx: AuditContext, params: PiiParams) -> list[Measurement]:
                     groups.append(GroupValue(group=f"{name}: {kind}", n=count, value=count / len(texts)))
         if found:
             flagged.append(f"{name} ({', '.join(dict.fromkeys(found))})")
-    note = f"text values sampled: at most {params.sample_size:,} per column"
+    note = say("note.privacy.pii_sampled", size=f"{params.sample_size:,}")
     return [
         Measurement(
             check="privacy.pii_columns", metric="pii_columns", value=float(len(flagged)), groups=groups,
-            driver=("columns: " + "; ".join(flagged)) if flagged else None, note=note,
+            driver_parts=[say("note.privacy.pii_found", columns="; ".join(flagged))] if flagged else [], note_parts=[note],
         )
     ]
 
@@ -202,20 +203,20 @@ def membership_inference(ctx: AuditContext, params: MembershipParams) -> list[Me
     ctx.require_model()
     reference = ctx.require_reference()
     if ctx.data.task != "binary":
-        raise NotApplicable("needs a binary task")
+        raise NotApplicable(say("note.privacy.needs_binary"))
     rng = ctx.rng("privacy.membership_inference")
     members = _side(reference.rows, params.sample_size, rng)
     outsiders = _side(ctx.data.rows, params.sample_size, rng)
     _, member_scores = ctx.predict(reference.frame.iloc[members].reset_index(drop=True))
     if member_scores is None:
-        raise NotApplicable("needs the model's probabilities (predict_proba)")
+        raise NotApplicable(say("note.privacy.needs_predict_proba"))
     if ctx.scores is not None and len(ctx.scores) == ctx.data.rows:
         outsider_scores = ctx.scores[outsiders]
     else:
         _, outsider_scores = ctx.predict(ctx.data.frame.iloc[outsiders].reset_index(drop=True))
     problem = probability_problem(np.concatenate([member_scores, outsider_scores]))
     if problem:
-        raise NotApplicable(f"needs probabilities: {problem}")
+        raise NotApplicable(say("note.privacy.not_probabilities", problem=problem))
     member_y, outsider_y = reference.y_true[members], ctx.data.y_true[outsiders]
     confidence = np.concatenate(
         [np.where(member_y == 1, member_scores, 1 - member_scores), np.where(outsider_y == 1, outsider_scores, 1 - outsider_scores)]
@@ -236,22 +237,22 @@ def membership_inference(ctx: AuditContext, params: MembershipParams) -> list[Me
         auc_ci = Interval(low=low, high=high, level=params.ci_level)
     m, k = len(members), len(outsiders)
     chance = 1.358 * np.sqrt(1 / m + 1 / k)  # 95 % point of the Kolmogorov–Smirnov distance of two samples
-    note = (
-        f"members: {m:,} of {reference.rows:,} reference rows; non-members: {k:,} of {ctx.data.rows:,} evaluation rows"
-        f" (seeded samples); chance alone reaches an advantage of about {chance:.3f} (95 %)"
-        + ("" if exact else f"; thresholds on {n_bins} quantile bins of the confidence")
+    note = parts(
+        say("note.privacy.membership_samples", members=f"{m:,}", reference=f"{reference.rows:,}", outsiders=f"{k:,}",
+            rows=f"{ctx.data.rows:,}", chance=f"{chance:.3f}"),
+        None if exact else say("note.privacy.quantile_bins", bins=str(n_bins)),
     )
     rates = np.cumsum(histogram[:, ::-1], axis=-1)[:, ::-1] / histogram.sum(axis=-1, keepdims=True)
     best = int(np.argmax(rates[1] - rates[0]))
     edge = float(confidence[bins >= best].min()) if value > 0 else None
     driver = (
-        f"guessing 'member' at confidence ≥ {edge:.3f} finds {rates[1, best]:.1%} of members "
-        f"and {rates[0, best]:.1%} of non-members" if edge is not None else None
+        [say("note.privacy.best_guess", edge=f"{edge:.3f}", members=f"{rates[1, best]:.1%}", outsiders=f"{rates[0, best]:.1%}")]
+        if edge is not None else []
     )
     check = "privacy.membership_inference"
     return [
-        Measurement(check=check, metric="advantage", value=value, ci=adv_ci, driver=driver, note=note),
-        Measurement(check=check, metric="attack_auc", value=attack_auc, ci=auc_ci, note=note),
+        Measurement(check=check, metric="advantage", value=value, ci=adv_ci, driver_parts=driver, note_parts=note),
+        Measurement(check=check, metric="attack_auc", value=attack_auc, ci=auc_ci, note_parts=note),
     ]
 
 

@@ -15,6 +15,7 @@ from pydantic import Field
 from conformance.checks.base import AuditContext, Check, CheckParams, NotApplicable
 from conformance.checks.robustness import is_numeric
 from conformance.errors import DataError, did_you_mean
+from conformance.messages import parts, say
 from conformance.result import GroupValue, Measurement
 
 # --- determinism ------------------------------------------------------------------------------
@@ -46,12 +47,13 @@ def determinism(ctx: AuditContext, params: DeterminismParams) -> list[Measuremen
     """
     ctx.require_model()
     if not ctx.model_features:
-        raise NotApplicable("the model's input columns are unknown")
+        raise NotApplicable(say("note.reliability.inputs_unknown"))
     n = ctx.data.rows
     rng = ctx.rng("reliability.determinism")
     rows = np.sort(rng.choice(n, params.sample_size, replace=False)) if n > params.sample_size else np.arange(n)
     frame = ctx.data.frame[ctx.model_features].iloc[rows].reset_index(drop=True)
-    note = f"on a seeded sample of {len(rows):,} of the {n:,} rows" if len(rows) < n else f"on all {n:,} rows"
+    sampled = (say("note.reliability.on_sample", n=f"{len(rows):,}", rows=f"{n:,}") if len(rows) < n
+               else say("note.reliability.on_all", rows=f"{n:,}"))
     if ctx.y_pred is not None and len(ctx.y_pred) == n:
         labels = ctx.y_pred[rows]
         scores = ctx.scores[rows] if ctx.scores is not None and len(ctx.scores) == n else None
@@ -75,16 +77,16 @@ def determinism(ctx: AuditContext, params: DeterminismParams) -> list[Measuremen
             mismatched |= again_labels != labels
             if scores is not None and again_scores is not None:
                 largest = max(largest, float(np.nanmax(np.abs(again_scores[back] - scores), initial=0.0)))
-    note += f"; {repeats} repeat{'s' if repeats != 1 else ''}, each in a new order"
+    note = [sampled, say("note.reliability.repeats" if repeats != 1 else "note.reliability.one_repeat", repeats=str(repeats))]
     count = int(mismatched.sum())
     check = "reliability.determinism"
-    driver = f"{count} of {len(rows):,} rows got a different prediction" if count else None
+    driver = [say("note.reliability.mismatched", count=str(count), rows=f"{len(rows):,}")] if count else []
     has_scores = regression or scores is not None
     return [
-        Measurement(check=check, metric="mismatch_rate", value=count / len(rows), driver=driver, note=note),
+        Measurement(check=check, metric="mismatch_rate", value=count / len(rows), driver_parts=driver, note_parts=note),
         Measurement(
             check=check, metric="max_score_difference", value=largest if has_scores else None,
-            note=note if has_scores else "undefined: the model gives no scores",
+            note_parts=note if has_scores else [say("note.reliability.no_scores")],
         ),
     ]
 
@@ -180,10 +182,12 @@ def distribution_shift(ctx: AuditContext, params: ShiftParams) -> list[Measureme
     reference = ctx.require_reference()
     for column in params.ignore_columns:
         if column not in ctx.data.features:
-            raise DataError(f"column '{column}' (in ignore_columns) is not a feature", did_you_mean(column, ctx.data.features))
+            hint = did_you_mean(column, ctx.data.features)
+            said = say("note.reliability.ignored_not_a_feature", column=column, hint=hint)
+            raise DataError(f"column '{column}' (in ignore_columns) is not a feature", hint, said=said)
     features = [c for c in ctx.data.features if c not in params.ignore_columns and c in reference.frame.columns]
     if not features:
-        raise NotApplicable("no feature to compare with the reference data")
+        raise NotApplicable(say("note.reliability.nothing_to_compare"))
     psi_groups, ks_groups, drifted = [], [], []
     categorical, empty = [], []
     for name in features:
@@ -206,38 +210,37 @@ def distribution_shift(ctx: AuditContext, params: ShiftParams) -> list[Measureme
         if value >= params.psi_threshold:
             drifted.append((name, value))
     check = "reliability.distribution_shift"
-    note = f"reference: {reference.rows:,} rows; evaluation: {ctx.data.rows:,} rows"
+    note = say("note.reliability.shift_rows", reference=f"{reference.rows:,}", rows=f"{ctx.data.rows:,}")
     top_psi = max(psi_groups, key=lambda g: g.value)
     out = [
         Measurement(
             check=check, metric="max_psi", value=top_psi.value, groups=psi_groups,
-            driver=f"largest: {top_psi.group} (PSI {top_psi.value:.3f})", note=note,
+            driver_parts=[say("note.reliability.largest_psi", feature=top_psi.group, psi=f"{top_psi.value:.3f}")], note_parts=[note],
         )
     ]
-    ks_note = "; ".join(
-        part for part in (
-            note,
-            f"no KS statistic for categorical features: {', '.join(categorical)}" if categorical else "",
-            f"no KS statistic for features missing on one side: {', '.join(empty)}" if empty else "",
-        ) if part
+    ks_note = parts(
+        note,
+        say("note.reliability.no_ks_categorical", features=", ".join(categorical)) if categorical else None,
+        say("note.reliability.no_ks_missing", features=", ".join(empty)) if empty else None,
     )
     if ks_groups:
         top_ks = max(ks_groups, key=lambda g: g.value)
         out.append(
             Measurement(
                 check=check, metric="max_ks", value=top_ks.value, groups=ks_groups,
-                driver=f"largest: {top_ks.group} (KS {top_ks.value:.3f})", note=ks_note,
+                driver_parts=[say("note.reliability.largest_ks", feature=top_ks.group, ks=f"{top_ks.value:.3f}")], note_parts=ks_note,
             )
         )
     else:
-        out.append(Measurement(check=check, metric="max_ks", value=None, note=f"undefined: no numeric feature; {ks_note}"))
+        out.append(Measurement(check=check, metric="max_ks", value=None, note_parts=parts(say("note.reliability.no_numeric"), ks_note)))
     drifted.sort(key=lambda item: -item[1])
     out.append(
         Measurement(
             check=check, metric="drifted_features", value=float(len(drifted)),
             groups=[GroupValue(group=name, n=ctx.data.rows, value=value) for name, value in drifted],
-            driver=("drifted (PSI ≥ " + f"{params.psi_threshold:g}): " + ", ".join(f"{n} ({v:.3f})" for n, v in drifted)) if drifted else None,
-            note=f"{note}; a feature drifts when its PSI is at least {params.psi_threshold:g}",
+            driver_parts=[say("note.reliability.drifted", threshold=f"{params.psi_threshold:g}",
+                              features=", ".join(f"{n} ({v:.3f})" for n, v in drifted))] if drifted else [],
+            note_parts=[note, say("note.reliability.drift_rule", threshold=f"{params.psi_threshold:g}")],
         )
     )
     return out

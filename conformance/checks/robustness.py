@@ -18,7 +18,8 @@ from pydantic import Field
 
 from conformance.checks.base import AuditContext, BootstrapParams, Check, NotApplicable
 from conformance.errors import DataError, ModelError, did_you_mean
-from conformance.result import GroupValue, Interval, Measurement
+from conformance.messages import parts, say
+from conformance.result import GroupValue, Interval, Measurement, Message
 from conformance.stats.bootstrap import percentile_interval, resample_tables
 
 Level = Annotated[float, Field(ge=0, le=10)]
@@ -44,7 +45,7 @@ class _Sample:
     y_true: np.ndarray
     labels: np.ndarray
     scores: np.ndarray | None
-    note: str
+    note: Message  # which rows: the seeded sample or all
 
     @property
     def n(self) -> int:
@@ -54,16 +55,16 @@ class _Sample:
 def _sample(ctx: AuditContext, rng: np.random.Generator, size: int) -> _Sample:
     ctx.require_model()
     if not ctx.model_features:
-        raise NotApplicable("the model's input columns are unknown")
+        raise NotApplicable(say("note.robustness.inputs_unknown"))
     n = ctx.data.rows
     frame = ctx.data.frame[ctx.model_features]
     if n > size:
         rows = np.sort(rng.choice(n, size, replace=False))
         frame, y_true = frame.iloc[rows].reset_index(drop=True), ctx.data.y_true[rows]
-        note = f"on a seeded sample of {size:,} of the {n:,} rows"
+        note = say("note.robustness.on_sample", n=f"{size:,}", rows=f"{n:,}")
     else:
         frame, y_true = frame.reset_index(drop=True), ctx.data.y_true
-        note = f"on all {n:,} rows"
+        note = say("note.robustness.on_all", rows=f"{n:,}")
     labels, scores = ctx.predict(frame)  # failing on unchanged rows is an error of the check, not a finding
     return _Sample(frame, y_true, labels, scores, note)
 
@@ -111,34 +112,35 @@ def _ci(samples: np.ndarray, params: BootstrapParams) -> Interval:
 
 def _worst(
     check: str, metric: str, effects: dict[str, _Effect], field: str, ci_field: str | None,
-    failures: dict[str, str], note: str, what: str, attribute: str | None = None,
+    failures: dict[str, str], note: list[Message], what: str, attribute: str | None = None,
 ) -> Measurement:
-    """The largest of one effect over the changes (levels, features, values), each change a group."""
+    """The largest of one effect over the changes (``what``: ``level`` or ``input``), each change a group."""
     groups = [
         GroupValue(group=name, n=e.n, value=getattr(e, field), ci=getattr(e, ci_field) if ci_field else None)
         for name, e in effects.items()
     ]
     defined = {name: getattr(e, field) for name, e in effects.items() if getattr(e, field) is not None}
-    excluded = [f"{name}: {reason}" for name, reason in failures.items()]
+    excluded = [say("note.robustness.model_failed", change=name, error=reason) for name, reason in failures.items()]
     if not defined:
         return Measurement(
-            check=check, metric=metric, attribute=attribute, value=None, groups=groups, excluded_groups=excluded,
-            note=f"undefined: the model failed on every {what}; {note}",
+            check=check, metric=metric, attribute=attribute, value=None, groups=groups, excluded_parts=excluded,
+            note_parts=parts(say(f"note.robustness.failed_every_{what}"), note),
         )
     top = max(defined, key=lambda name: defined[name])
     return Measurement(
         check=check, metric=metric, attribute=attribute, value=defined[top],
-        ci=getattr(effects[top], ci_field) if ci_field else None, groups=groups, excluded_groups=excluded,
-        driver=f"largest at {top}: {defined[top]:.3f}", note=note,
+        ci=getattr(effects[top], ci_field) if ci_field else None, groups=groups, excluded_parts=excluded,
+        driver_parts=[say("note.robustness.largest_at", change=top, value=f"{defined[top]:.3f}")], note_parts=note,
     )
 
 
 def _check_columns(columns: tuple[str, ...], available: list[str], parameter: str) -> None:
     for column in columns:
         if column not in available:
+            hint = did_you_mean(column, available)
             raise DataError(
-                f"column '{column}' (in {parameter}) is not a model input",
-                did_you_mean(column, available),
+                f"column '{column}' (in {parameter}) is not a model input", hint,
+                said=say("note.robustness.not_a_model_input", column=column, parameter=parameter, hint=hint),
             )
 
 
@@ -232,7 +234,7 @@ def noise(ctx: AuditContext, params: NoiseParams) -> list[Measurement]:
     sample = _sample(ctx, rng, params.sample_size)
     columns, unchanged = _perturbable(ctx, params.ignore_columns)
     if not columns:
-        raise NotApplicable("no model input can be perturbed: every input is ignored, constant or missing")
+        raise NotApplicable(say("note.robustness.nothing_to_perturb"))
     effects: dict[str, _Effect] = {}
     failures: dict[str, str] = {}
     for level in params.levels:
@@ -246,9 +248,10 @@ def noise(ctx: AuditContext, params: NoiseParams) -> list[Measurement]:
             continue
         effects[name] = _effect(sample.y_true, sample.labels, labels, sample.scores, scores, params, rng)
     numeric = sum(c.numeric for c in columns)
-    note = (
-        f"{sample.note}; noise on {numeric} numeric inputs, swaps on {len(columns) - numeric} categorical inputs"
-        + (f"; left unchanged (constant or missing): {', '.join(unchanged)}" if unchanged else "")
+    note = parts(
+        sample.note,
+        say("note.robustness.noise_on", numeric=str(numeric), categorical=str(len(columns) - numeric)),
+        say("note.robustness.left_unchanged", columns=", ".join(unchanged)) if unchanged else None,
     )
     check = "robustness.noise"
     out = [
@@ -317,16 +320,17 @@ def missing_values(ctx: AuditContext, params: MissingParams) -> list[Measurement
             continue
         effects[column] = _effect(sample.y_true, sample.labels, labels, sample.scores, scores, params, rng)
     check = "robustness.missing_values"
-    note = f"{sample.note}; {len(columns)} inputs blanked one at a time"
+    note = [sample.note, say("note.robustness.blanked", n=str(len(columns)))]
     failing = [
         GroupValue(group=column, n=sample.n, value=1.0 if column in failures else 0.0) for column in columns
     ]
-    driver = None
+    driver = []
     if failures:
         first = next(iter(failures))
-        driver = f"the model fails without: {', '.join(failures)} (first: {first}: {failures[first]})"
+        driver = [say("note.robustness.fails_without", columns=", ".join(failures), first=first, error=failures[first])]
     return [
-        Measurement(check=check, metric="failing_features", value=float(len(failures)), groups=failing, driver=driver, note=note),
+        Measurement(check=check, metric="failing_features", value=float(len(failures)), groups=failing, driver_parts=driver,
+                    note_parts=note),
         _worst(check, "max_flip_rate", effects, "flip_rate", "flip_ci", failures, note, "input"),
         _worst(check, "max_accuracy_drop", effects, "accuracy_drop", "accuracy_ci", failures, note, "input"),
     ]
@@ -355,11 +359,12 @@ def _lawful_inputs(ctx: AuditContext, params: CounterfactualParams) -> set[str]:
     if isinstance(declared, str):
         declared = [declared]
     if not isinstance(declared, list):
-        raise DataError("the model card's lawful_inputs must be a list of column names", "write lawful_inputs: [age]")
+        raise DataError("the model card's lawful_inputs must be a list of column names", "write lawful_inputs: [age]",
+                        said=say("note.robustness.lawful_inputs_not_a_list"))
     return {*params.lawful_inputs, *map(str, declared)}
 
 
-def _counterfactual_values(values: pd.Series, limit: int) -> tuple[list, str | None]:
+def _counterfactual_values(values: pd.Series, limit: int) -> tuple[list, Message | None]:
     observed = values.dropna()
     distinct = observed.nunique()
     if distinct <= limit:
@@ -370,8 +375,8 @@ def _counterfactual_values(values: pd.Series, limit: int) -> tuple[list, str | N
             return sorted(unique, key=str), None
     if is_numeric(observed):
         chosen = np.unique(np.quantile(observed.to_numpy(dtype=float), np.linspace(0, 1, limit), method="nearest"))
-        return [observed.dtype.type(v) for v in chosen], f"{len(chosen)} quantiles of {distinct} distinct values"
-    return list(observed.value_counts().index[:limit]), f"the {limit} most frequent of {distinct} values"
+        return [observed.dtype.type(v) for v in chosen], say("note.robustness.quantiles", n=str(len(chosen)), distinct=str(distinct))
+    return list(observed.value_counts().index[:limit]), say("note.robustness.most_frequent", n=str(limit), distinct=str(distinct))
 
 
 def counterfactual_flip(ctx: AuditContext, params: CounterfactualParams) -> list[Measurement]:
@@ -392,16 +397,13 @@ def counterfactual_flip(ctx: AuditContext, params: CounterfactualParams) -> list
     """
     ctx.require_model()
     if not ctx.data.sensitive:
-        raise NotApplicable("no sensitive attribute given (--sensitive COLUMN)")
+        raise NotApplicable(say("note.robustness.no_sensitive"))
     read = [a for a in ctx.data.sensitive if a in ctx.model_features]
     if not read:
-        raise NotApplicable(f"no sensitive attribute is a model input ({', '.join(ctx.data.sensitive)} not among the model's inputs)")
+        raise NotApplicable(say("note.robustness.sensitive_not_inputs", attributes=", ".join(ctx.data.sensitive)))
     lawful = _lawful_inputs(ctx, params)
     if lawful and not set(read) - lawful:
-        raise NotApplicable(
-            f"the sensitive attributes the model reads ({', '.join(read)}) are declared lawful inputs: "
-            "changing them is meant to change decisions"
-        )
+        raise NotApplicable(say("note.robustness.all_lawful", attributes=", ".join(read)))
     skipped = [a for a in read if a in lawful]
     read = [a for a in read if a not in lawful]
     rng = ctx.rng("robustness.counterfactual_flip")
@@ -425,7 +427,7 @@ def counterfactual_flip(ctx: AuditContext, params: CounterfactualParams) -> list
             try:
                 labels, scores = ctx.predict(changed)
             except ModelError as exc:
-                failures.append(f"{name}: {exc.message}")
+                failures.append(say("note.robustness.model_failed", change=name, error=exc.message))
                 groups.append(GroupValue(group=name, n=len(rows), value=None))
                 continue
             flipped = labels != sample.labels[rows]
@@ -435,25 +437,28 @@ def counterfactual_flip(ctx: AuditContext, params: CounterfactualParams) -> list
             groups.append(GroupValue(group=name, n=len(rows), value=float(flipped.mean())))
             if scores is not None and sample.scores is not None:
                 changes.append(np.abs(scores - sample.scores[rows]))
-        note = sample.note + (f"; values tried: {chosen_note}" if chosen_note else "")
-        if skipped:
-            note += f"; not tested, declared lawful inputs: {', '.join(skipped)}"
+        note = parts(
+            sample.note,
+            say("note.robustness.values_tried", how=chosen_note) if chosen_note else None,
+            say("note.robustness.lawful_skipped", attributes=", ".join(skipped)) if skipped else None,
+        )
         flips = int(any_flip.sum())
         ci = None
         if params.n_boot:
             ci = _ci(resample_tables(np.array([flips, sample.n - flips]), params.n_boot, rng)[:, 0] / sample.n, params)
-        driver = None
+        driver = []
         if flips:
-            driver = f"{flips} of {sample.n} decisions change ({favourable} changes to the positive label, {unfavourable} to the negative)"
+            driver = [say("note.robustness.flips", flips=str(flips), n=str(sample.n), favourable=str(favourable),
+                          unfavourable=str(unfavourable))]
         out.append(
             Measurement(
                 check=check, metric="flip_rate", attribute=attribute, value=flips / sample.n, ci=ci, groups=groups,
-                excluded_groups=failures, driver=driver, note=note,
+                excluded_parts=failures, driver_parts=driver, note_parts=note,
             )
         )
         if sample.scores is not None:
             change = float(np.concatenate(changes).mean()) if changes else None
-            out.append(Measurement(check=check, metric="mean_score_change", attribute=attribute, value=change, note=note))
+            out.append(Measurement(check=check, metric="mean_score_change", attribute=attribute, value=change, note_parts=note))
     return out
 
 

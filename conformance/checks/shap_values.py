@@ -35,8 +35,10 @@ from pydantic import Field
 
 from conformance.checks.base import AuditContext, CheckParams, NotApplicable
 from conformance.errors import ModelError
+from conformance.messages import english, say
+from conformance.result import Message
 
-INSTALL_HINT = "install conformance-audit[explain]"
+INSTALL_PACKAGE = "conformance-audit[explain]"
 PERMUTATIONS = 3
 """Antithetic permutations per explained row on the model-agnostic path (exact up to pairwise interactions)."""
 _AGNOSTIC_CHUNK = 25  # rows explained between two looks at the clock on the model-agnostic path
@@ -78,8 +80,8 @@ class Explanation:
     rows: np.ndarray  # positions of the explained rows in the audit data
     features: list[str]
     explainer: str
-    output_space: str
-    notes: list[str] = field(default_factory=list)
+    output_space: Message  # what the attributions explain (probability, log-odds of the positive label, prediction)
+    notes: list[Message] = field(default_factory=list)
 
     @property
     def importance(self) -> np.ndarray:
@@ -100,9 +102,14 @@ class Explanation:
             return None
         return float(np.max(np.abs(self.base_value + self.values.sum(axis=1) - self.output)))
 
+    def said(self, total_rows: int) -> list[Message]:
+        """The explainer, the output space, the sample and how it was explained, as catalogue messages."""
+        text = say("note.explainability.explained", explainer=self.explainer, rows=f"{len(self.rows):,}",
+                   total=f"{total_rows:,}", space=self.output_space)
+        return [text, *self.notes]
+
     def describe(self, total_rows: int) -> str:
-        text = f"{self.explainer} on {len(self.rows):,} of {total_rows:,} rows (seeded sample); output: {self.output_space}"
-        return "; ".join([text, *self.notes])
+        return english(self.said(total_rows))
 
 
 # --- memo on the audit context ------------------------------------------------------------------
@@ -141,7 +148,7 @@ def _import_shap():
     try:
         import shap
     except ImportError as exc:
-        raise NotApplicable(f"SHAP is not installed: {INSTALL_HINT}") from exc
+        raise NotApplicable(say("note.explainability.shap_missing", package=INSTALL_PACKAGE)) from exc
     return shap
 
 
@@ -154,7 +161,7 @@ def explain(ctx: AuditContext, sample_size: int, background_size: int, time_budg
     notes = []
     m = min(sample_size, n)
     if sample_size > n:
-        notes.append(f"sample_size {sample_size:,} exceeds the {n:,} rows: every row explained")
+        notes.append(say("note.explainability.sample_exceeds", size=f"{sample_size:,}", rows=f"{n:,}"))
     rows = np.sort(rng.choice(n, size=m, replace=False)) if m < n else np.arange(n)
     background_rows = np.sort(rng.choice(n, size=min(background_size, n), replace=False))
     features = list(ctx.model_features)
@@ -182,7 +189,7 @@ def explain(ctx: AuditContext, sample_size: int, background_size: int, time_budg
 def _class_index(estimator: Any, positive: Any) -> int:
     classes = [str(c) for c in getattr(estimator, "classes_", [])]
     if str(positive) not in classes:
-        raise NotApplicable(f"the model's classes do not include the positive label '{positive}'")
+        raise NotApplicable(say("note.explainability.positive_not_a_class", label=str(positive)))
     return classes.index(str(positive))
 
 
@@ -205,10 +212,12 @@ def _split_pipeline(estimator: Any, features: list[str], sample: pd.DataFrame, b
         try:
             z_sample, z_background = _dense(pre.transform(sample)), _dense(pre.transform(background))
         except Exception as exc:  # the preprocessing is user code
-            raise ModelError(f"the model's preprocessing failed on the explained rows: {type(exc).__name__}: {exc}") from exc
+            error = f"{type(exc).__name__}: {exc}"
+            said = say("note.explainability.preprocessing_failed", error=error)
+            raise ModelError(english([said]), said=said) from exc
         columns = column_map(pre, features, z_sample.shape[1])
         if columns is None:
-            return None, None, None, "the pipeline's transformed columns could not be mapped back: explained whole"
+            return None, None, None, say("note.explainability.pipeline_unmapped")
         return final, (z_sample, z_background), columns, None
     numeric = all(pd.api.types.is_numeric_dtype(sample[c]) and not pd.api.types.is_bool_dtype(sample[c]) for c in features)
     if not numeric:
@@ -317,12 +326,12 @@ def _tree_or_linear(shap, final: Any, background: np.ndarray, background_size: i
         try:
             return shap.TreeExplainer(final)
         except Exception as exc:  # shap cannot read every tree model (AdaBoost, custom losses)
-            notes.append(f"TreeExplainer cannot read {type(final).__name__} ({type(exc).__name__}): model-agnostic explainer used")
+            notes.append(say("note.explainability.tree_unreadable", model=type(final).__name__, error=type(exc).__name__))
             return None
     if _is_linear(final):
         coef = np.asarray(final.coef_)
         if coef.ndim == 2 and coef.shape[0] > 1:
-            notes.append("multi-class linear model: model-agnostic explainer used")
+            notes.append(say("note.explainability.multiclass_linear"))
             return None
         return shap.LinearExplainer(final, shap.maskers.Independent(background, max_samples=background_size))
     return None
@@ -356,7 +365,9 @@ def _run_native(explainer, final: Any, matrix: np.ndarray, positive: Any):
             per_class = values.ndim == 3
             output = _raw_output(final, matrix, per_class, index)
     except Exception as exc:  # unsupported inputs and additivity failures are findings, not crashes
-        raise ModelError(f"{name} failed on the explained rows: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
+        said = say("note.explainability.explainer_failed", explainer=name,
+                   error=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        raise ModelError(english([said]), said=said) from exc
     if per_class:
         values, base = values[:, :, index], base[:, index] if base.ndim == 2 else base[index]
     flip = index is not None and not per_class and index == 0  # one output: the score of classes_[1]
@@ -364,11 +375,11 @@ def _run_native(explainer, final: Any, matrix: np.ndarray, positive: Any):
         values, base = -values, -base
         output = None if output is None else -output
     if index is None:
-        space = "prediction"
+        space = say("note.explainability.space_prediction")
     elif per_class:
-        space = f"probability of '{positive}'"
+        space = say("note.explainability.space_probability", label=str(positive))
     else:
-        space = f"log-odds (raw score) of '{positive}'"
+        space = say("note.explainability.space_log_odds", label=str(positive))
     return name, values, float(np.mean(base)), output, space
 
 
@@ -419,7 +430,7 @@ def _run_agnostic(shap, estimator: Any, sample: pd.DataFrame, background: pd.Dat
     index = None
     if positive is not None:
         if not hasattr(estimator, "predict_proba"):
-            raise NotApplicable("the model-agnostic explainer needs predict_proba, which the model does not have")
+            raise NotApplicable(say("note.explainability.needs_predict_proba"))
         index = _class_index(estimator, positive)
     model = _Coded(estimator, pd.concat([sample, background]), positive, index)
     x, bg = model.encode(sample), model.encode(background)
@@ -438,14 +449,15 @@ def _run_agnostic(shap, estimator: Any, sample: pd.DataFrame, background: pd.Dat
             bases.append(np.asarray(result.base_values, dtype=float).ravel())
             done += len(chunk)
             if time.perf_counter() - started > time_budget_s and done < len(x):
-                notes.append(f"time budget of {time_budget_s:g} s reached: {done:,} of {len(x):,} sampled rows explained")
+                notes.append(say("note.explainability.time_budget", budget=f"{time_budget_s:g}", done=f"{done:,}", total=f"{len(x):,}"))
                 break
     except ModelError:
         raise
     except Exception as exc:  # the model is user code
-        raise ModelError(f"the model-agnostic explainer failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
+        said = say("note.explainability.agnostic_failed", error=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        raise ModelError(english([said]), said=said) from exc
     phi = np.concatenate(values)
     output = model(x[:done])
-    space = "prediction" if index is None else f"probability of '{positive}'"
-    notes.append(f"{PERMUTATIONS} antithetic permutations per row, {len(bg)} background rows")
+    space = say("note.explainability.space_prediction") if index is None else say("note.explainability.space_probability", label=str(positive))
+    notes.append(say("note.explainability.permutations", permutations=str(PERMUTATIONS), background=str(len(bg))))
     return phi, float(np.mean(np.concatenate(bases))), output, done, space

@@ -50,6 +50,7 @@ def assess(
                 title_zh=loaded.profile.title_zh,
                 version=loaded.profile.version,
                 source=loaded.profile.source.citation,
+                source_zh=loaded.profile.source.citation_zh,
                 verdicts={v: counts.get(v, 0) for v in SEVERITY_OF_VERDICT},
                 annex_iii=list(loaded.annex_iii),
                 clauses=clause_summary(mine),

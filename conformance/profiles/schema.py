@@ -51,6 +51,7 @@ class Source(_Strict):
 
     title: str
     citation: str = Field(description="How to cite it, e.g. 'Regulation (EU) 2024/1689'.")
+    citation_zh: str | None = Field(default=None, description="The citation in Chinese, for zh reports.")
     url: str | None = None
 
 

@@ -102,7 +102,7 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
     for profile in ev.profiles:
         requirements = [r for r in ev.requirements if r.profile == profile.id]
         counts = ", ".join(f"{n} {t.verdict(v)}" for v, n in profile.verdicts.items() if n)
-        lines += [f"## {_cell(t.profile_title(profile))}", "", f"{t('field.source')}: {profile.source}. {t('field.verdicts')}: {counts}."]
+        lines += [f"## {_cell(t.profile_title(profile))}", "", f"{t('field.source')}: {t.profile_source(profile)}. {t('field.verdicts')}: {counts}."]
         if profile.clauses:
             clause_counts: dict[str, int] = {}
             for c in profile.clauses:

@@ -49,6 +49,13 @@ def every_generative_profile(tmp_path_factory) -> AuditResult:
     return api.run_audit(config)
 
 
+def _scope_attributes(profile_ids) -> set[str]:
+    from conformance.profiles.loader import load_profile
+
+    return {a for pid in profile_ids for r in load_profile(pid).candidates
+            for a in getattr(getattr(r, "threshold", None), "scope_attributes", [])}
+
+
 def visible_text(result: AuditResult, fmt: str) -> str:
     """What a reader of the zh rendering sees, as plain text (HTML tags, styles, scripts and code removed)."""
     from conformance.report import RENDERERS
@@ -76,6 +83,8 @@ def english_left(result: AuditResult, text: str) -> list[str]:
     given = {p.source for p in ev.profiles} | {r.clause for r in ev.requirements}
     given |= {ev.subject.system or "", ev.subject.model, *ev.subject.features, *ev.subject.sensitive}
     given |= {g.group for c in ev.checks for m in c.measurements for g in m.groups}
+    given |= set(ev.manifest.packages)  # the packages the manifest lists, by name
+    given |= _scope_attributes(p.id for p in ev.profiles)  # attribute names a source's number covers
     if ev.generative is not None:
         given |= {ev.generative.model, *(j.detail or "" for j in ev.generative.judges)}
     for name in sorted((g for g in given if g), key=len, reverse=True):
