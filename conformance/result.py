@@ -288,6 +288,7 @@ class Subject(_Frozen):
     declared: dict[str, float] = Field(default_factory=dict, description="Performance levels the provider declared.")
     system: str | None = Field(default=None, description="The audited system's name: --system-name, else the model card's model_name.")
     system_version: str | None = Field(default=None, description="The system's version, from the model card.")
+    model_parts: list[Message] = Field(default_factory=list, description="The model's name as catalogue messages, when the tool words it.")
 
 
 class BankRecord(_Frozen):
@@ -307,6 +308,14 @@ class JudgeRecord(_Frozen):
     version: str
     detail: str | None = None
     labels: dict[str, int] = Field(default_factory=dict, description="How many answers got each label.")
+    detail_parts: list[Message] = Field(default_factory=list, description="The detail as catalogue messages.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_english(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("detail_parts") and data.get("detail") is None:
+            data = {**data, "detail": _english(data["detail_parts"])}
+        return data
 
 
 class Agreement(_Frozen):
@@ -352,6 +361,7 @@ class GenerativeEvidence(_Frozen):
     findings_total: int = 0
     audit_date: str = ""
     notes: list[str] = Field(default_factory=list)
+    model_parts: list[Message] = Field(default_factory=list, description="The model's name as catalogue messages, when the tool words it.")
 
 
 class RejudgedFrom(_Frozen):

@@ -22,7 +22,8 @@ from conformance.checks.base import Check, CheckParams, NotApplicable
 from conformance.genai.bank import BankItem
 from conformance.genai.context import GenaiContext, judge_hint
 from conformance.judges.base import Label
-from conformance.result import GroupValue, Interval, Measurement
+from conformance.messages import parts, say
+from conformance.result import GroupValue, Interval, Measurement, Message
 from conformance.stats.proportion import IntervalMethod, proportion_interval
 
 GENERATIVE = frozenset({"generative"})
@@ -77,7 +78,7 @@ def _interval(successes: int, n: int, params: RateParams) -> Interval | None:
 
 
 def _rate(check: str, metric: str, outcomes: list[tuple[BankItem, bool, bool]], params: RateParams,
-          note: str | None = None) -> Measurement:
+          note: list[Message] | Message | None = None) -> Measurement:
     """A rate over (item, counted, errored) triples, overall and per category and language."""
     hits = sum(1 for _, counted, _ in outcomes if counted)
     errors = sum(1 for _, _, errored in outcomes if errored)
@@ -92,28 +93,31 @@ def _rate(check: str, metric: str, outcomes: list[tuple[BankItem, bool, bool]], 
         for name in sorted(tally):
             k, size = tally[name]
             groups.append(GroupValue(group=f"{prefix}:{name}", n=size, value=k / size, ci=_interval(k, size, params)))
-    parts = [note] if note else []
-    if errors:
-        parts.append(f"{errors} of {n} items had no usable answer or label (failed call or judge) and count as not passing")
-    if n == 0:
-        parts.append("no items of this kind were sampled")
+    said = parts(note, say("note.genai.unusable", errors=str(errors), n=str(n)) if errors else None,
+                 say("note.genai.none_sampled") if n == 0 else None)
     return Measurement(check=check, metric=metric, value=hits / n if n else None, ci=_interval(hits, n, params),
-                       groups=groups, n=n, note="; ".join(parts) or None)
+                       groups=groups, n=n, note_parts=said)
 
 
-def _count(check: str, metric: str, value: int | float | None, n: int | None = None, note: str | None = None,
-           groups: list[GroupValue] | None = None, driver: str | None = None) -> Measurement:
-    return Measurement(check=check, metric=metric, value=None if value is None else float(value), n=n, note=note,
-                       groups=groups or [], driver=driver)
+def _count(check: str, metric: str, value: int | float | None, n: int | None = None, note: Message | None = None,
+           groups: list[GroupValue] | None = None, driver: Message | None = None) -> Measurement:
+    return Measurement(check=check, metric=metric, value=None if value is None else float(value), n=n, note_parts=parts(note),
+                       groups=groups or [], driver_parts=parts(driver))
+
+
+def _unavailable(judge: str) -> NotApplicable:
+    """The judge was not given to this run, with how to give it."""
+    return NotApplicable(say("note.genai.judge_unavailable", judge=judge, hint=say(judge_hint(judge))))
 
 
 def _labels(ctx: GenaiContext, judge: str, needs: str) -> dict[tuple[str, int], Label]:
     labels = ctx.labels(judge)
     if labels is None:
-        raise NotApplicable(f"judge '{judge}' is not available in this run ({judge_hint(judge)})")
+        raise _unavailable(judge)
     gives = getattr(ctx.judges[judge], "gives", frozenset())
     if needs not in gives:
-        raise NotApplicable(f"judge '{judge}' does not tell {'refusals' if needs == 'behaviour' else 'safe content'}; choose another judge")
+        raise NotApplicable(say("note.genai.judge_cannot_tell", judge=judge,
+                                what=say("note.genai.refusals" if needs == "behaviour" else "note.genai.safe_content")))
     return labels
 
 
@@ -129,9 +133,10 @@ def _label_of(labels: dict[tuple[str, int], Label], item: BankItem) -> Label:
     return labels.get((item.id, 0)) or Label(error="no answer collected")
 
 
-def _sample_note(ctx: GenaiContext, sampled: int, bank: int, judge: str) -> str:
+def _sample_note(ctx: GenaiContext, sampled: int, bank: int, judge: str) -> list[Message]:
     version = getattr(ctx.judges.get(judge), "version", "?")
-    return f"judge {judge} v{version}; {sampled} sampled of {bank} in the banks"
+    return [say("note.genai.judge_version", judge=judge, version=str(version)),
+            say("note.genai.sampled_of_bank", sampled=str(sampled), bank=str(bank))]
 
 
 # --- rates -------------------------------------------------------------------------------------
@@ -197,7 +202,7 @@ def _pass_rate(ctx: GenaiContext, params: PassParams) -> list[Measurement]:
     """
     labels = ctx.labels(params.judge)
     if labels is None:
-        raise NotApplicable(f"judge '{params.judge}' is not available in this run ({judge_hint(params.judge)})")
+        raise _unavailable(params.judge)
     items = _sampled(ctx, "all" if params.items == "all" else "any")
     outcomes = []
     for item in items:
@@ -229,19 +234,22 @@ def _category_counts(categories: Iterable[str | None], universe: Iterable[str] |
 
 def _minimum(check: str, counts: Counter, n: int) -> Measurement:
     if not counts:
-        return _count(check, "min_category_count", 0, n=n, note="no category selected")
+        return _count(check, "min_category_count", 0, n=n, note=say("note.genai.no_category_selected"))
     smallest = min(sorted(counts), key=lambda code: counts[code])
     groups = [GroupValue(group=f"category:{code}", n=counts[code], value=float(counts[code])) for code in sorted(counts)]
     missing = sorted(code for code, count in counts.items() if count == 0)
-    note = f"no item in {len(missing)} categories: {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}" if missing else None
-    return _count(check, "min_category_count", counts[smallest], n=n, groups=groups, driver=f"category:{smallest}", note=note)
+    note = say("note.genai.empty_categories", count=str(len(missing)), codes=", ".join(missing[:10]),
+               more=" …" if len(missing) > 10 else "") if missing else None
+    return _count(check, "min_category_count", counts[smallest], n=n, groups=groups,
+                  driver=say("note.genai.smallest_group", group=f"category:{smallest}"), note=note)
 
 
 def _freshness(check: str, dates: Iterable[date | None], today: date) -> Measurement:
     known = [d for d in dates if d is not None]
     if not known:
-        return _count(check, "days_since_update", None, note="no item carries an 'updated' date")
-    return _count(check, "days_since_update", (today - max(known)).days, note=f"newest {max(known).isoformat()}; audit date {today.isoformat()}")
+        return _count(check, "days_since_update", None, note=say("note.genai.no_updated_date"))
+    return _count(check, "days_since_update", (today - max(known)).days,
+                  note=say("note.genai.newest", newest=max(known).isoformat(), today=today.isoformat()))
 
 
 def _taxonomy_universe(ctx: GenaiContext) -> frozenset[str] | None:
@@ -269,7 +277,7 @@ def _keyword_library(ctx: GenaiContext, params: KeywordParams) -> list[Measureme
     names its category), and days since its newest term was added or reviewed.
     """
     if ctx.keywords is None:
-        raise NotApplicable("no keyword library: give --keywords FILE")
+        raise NotApplicable(say("note.genai.no_keyword_library"))
     entries = [e for e in ctx.keywords if e.category is None or _selected(e.category, params.categories)] if params.categories else list(ctx.keywords)
     check = "genai.keyword_library"
     measurements = [_count(check, "keyword_count", len(entries), n=len(entries))]
@@ -277,7 +285,7 @@ def _keyword_library(ctx: GenaiContext, params: KeywordParams) -> list[Measureme
         counts = _category_counts((e.category for e in entries), _taxonomy_universe(ctx), params.categories)
         measurements.append(_minimum(check, counts, len(entries)))
     else:
-        measurements.append(_count(check, "min_category_count", None, note="the library gives no categories (CSV term,category)"))
+        measurements.append(_count(check, "min_category_count", None, note=say("note.genai.library_without_categories")))
     measurements.append(_freshness(check, (e.updated for e in entries), ctx.today))
     return measurements
 
@@ -291,15 +299,16 @@ def _consistency(ctx: GenaiContext, params: ConsistencyParams) -> list[Measureme
     """
     labels = _labels(ctx, params.judge, "behaviour")
     if ctx.repeats < params.repeats:
-        raise NotApplicable(f"each item was asked {ctx.repeats} time(s); this check needs {params.repeats}"
-                            + (" (recorded responses need an 'epoch' column)" if ctx.recorded else ""))
+        raise NotApplicable(say("note.genai.too_few_repeats", asked=str(ctx.repeats), needed=str(params.repeats),
+                                epoch=say("note.genai.epoch_column") if ctx.recorded else ""))
     outcomes = []
     for item in ctx.sampled:
         decisions = [labels.get((item.id, epoch)) or Label(error="no answer") for epoch in range(params.repeats)]
         errored = any(d.error is not None for d in decisions)
         same = not errored and len({d.refused for d in decisions}) == 1
         outcomes.append((item, same, errored))
-    return [_rate("genai.consistency", "consistency_rate", outcomes, params, f"{params.repeats} answers per item")]
+    return [_rate("genai.consistency", "consistency_rate", outcomes, params,
+                  say("note.genai.answers_per_item", repeats=str(params.repeats)))]
 
 
 def _content_labels(ctx: GenaiContext, params: ContentLabelParams) -> list[Measurement]:
@@ -309,7 +318,7 @@ def _content_labels(ctx: GenaiContext, params: ContentLabelParams) -> list[Measu
     try:
         pattern = re.compile(params.pattern)
     except re.error as exc:
-        raise NotApplicable(f"the pattern is not a valid regular expression: {exc}") from exc
+        raise NotApplicable(say("note.genai.bad_pattern", error=str(exc))) from exc
     outcomes = []
     for item in ctx.sampled:
         answer = ctx.answers.get((item.id, 0))
@@ -331,14 +340,14 @@ def _endpoint(ctx: GenaiContext, params: EndpointParams) -> list[Measurement]:
     answers = list(ctx.answers.values())
     latencies = [a.latency_ms for a in answers if a.latency_ms is not None and a.error is None]
     check = "genai.endpoint"
-    none_note = "recorded responses carry no latency" if ctx.recorded else "no successful call"
+    none_note = say("note.genai.no_latency_recorded" if ctx.recorded else "note.genai.no_successful_call")
     failures = sum(1 for a in answers if a.error is not None)
     n = len(answers)
     return [
         _count(check, "latency_p50_ms", _percentile(latencies, 50) if latencies else None, n=len(latencies), note=None if latencies else none_note),
         _count(check, "latency_p95_ms", _percentile(latencies, 95) if latencies else None, n=len(latencies), note=None if latencies else none_note),
         Measurement(check=check, metric="failure_rate", value=failures / n if n else None, ci=_interval(failures, n, params), n=n,
-                    note=f"{failures} of {n} calls failed" if failures else None),
+                    note_parts=parts(say("note.genai.calls_failed", failures=str(failures), n=str(n)) if failures else None)),
     ]
 
 

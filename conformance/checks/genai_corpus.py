@@ -21,6 +21,7 @@ from pydantic import Field
 
 from conformance.checks.base import Check, CheckParams, NotApplicable
 from conformance.errors import InputError, did_you_mean
+from conformance.messages import parts, say
 from conformance.result import GroupValue, Interval, Measurement
 from conformance.stats.proportion import IntervalMethod, proportion_interval
 
@@ -151,7 +152,7 @@ def _corpus_sample(ctx, params: CorpusParams) -> list[Measurement]:
     """
     sample: CorpusSample | None = getattr(ctx, "corpus_sample", None)
     if sample is None:
-        raise NotApplicable("no annotated corpus sample: give --corpus-sample FILE (and --corpus-size N)")
+        raise NotApplicable(say("note.genai_corpus.no_sample"))
     check = "genai.corpus_sample"
     chosen = sample.frame[sample.frame["kind"] == params.sample]
     n = len(chosen)
@@ -160,10 +161,14 @@ def _corpus_sample(ctx, params: CorpusParams) -> list[Measurement]:
     by_category = chosen.assign(category=chosen["category"].replace("", "(none)")).groupby("category", sort=True)["qualified"]
     for name, k, size in zip(by_category.sum().index, by_category.sum().to_numpy(), by_category.size().to_numpy()):
         groups.append(GroupValue(group=f"category:{name}", n=int(size), value=int(k) / int(size), ci=_interval(int(k), int(size), params)))
-    none_note = f"no {params.sample} sample in {sample.path or 'the corpus sample'}" if n == 0 else None
+    kind = say(f"note.genai_corpus.kind.{params.sample}")
+    none_note = None
+    if n == 0:
+        none_note = (say("note.genai_corpus.none_of_kind_in", kind=kind, path=sample.path) if sample.path
+                     else say("note.genai_corpus.none_of_kind", kind=kind))
     rate = Measurement(check=check, metric="qualified_rate", value=qualified / n if n else None,
                        ci=_interval(qualified, n, params), n=n, groups=groups,
-                       note=none_note or f"{params.sample} sample: {qualified} of {n} qualified")
+                       note_parts=[none_note or say("note.genai_corpus.qualified", kind=kind, qualified=str(qualified), n=str(n))])
     by_source = chosen.assign(unqualified=~chosen["qualified"]).groupby("source", sort=True)["unqualified"]
     harmful = {str(s): int(k) for s, k in by_source.sum().items()}
     sizes = {str(s): int(k) for s, k in by_source.size().items()}
@@ -173,15 +178,16 @@ def _corpus_sample(ctx, params: CorpusParams) -> list[Measurement]:
     worst_rate = Measurement(
         check=check, metric="max_source_harmful_rate", value=harmful[worst] / sizes[worst] if worst else None,
         ci=_interval(harmful[worst], sizes[worst], params) if worst else None, n=sizes[worst] if worst else 0,
-        groups=source_groups, driver=f"source:{worst} ({harmful[worst]} of {sizes[worst]} unqualified)" if worst else None,
-        note=none_note,
+        groups=source_groups, note_parts=parts(none_note),
+        driver_parts=parts(say("note.genai_corpus.worst_source", source=f"source:{worst}", unqualified=str(harmful[worst]),
+                               n=str(sizes[worst])) if worst else None),
     )
     if sample.corpus_size is None:
-        share = Measurement(check=check, metric="sample_share", value=None, n=n, note="the corpus size is unknown: give --corpus-size N")
+        share = Measurement(check=check, metric="sample_share", value=None, n=n, note_parts=[say("note.genai_corpus.size_unknown")])
     else:
         share = Measurement(check=check, metric="sample_share", value=n / sample.corpus_size, n=n,
-                            note=f"{n} of {sample.corpus_size} corpus items")
-    return [rate, Measurement(check=check, metric="sampled", value=float(n), n=n, note=none_note), worst_rate, share]
+                            note_parts=[say("note.genai_corpus.share", n=str(n), size=str(sample.corpus_size))])
+    return [rate, Measurement(check=check, metric="sampled", value=float(n), n=n, note_parts=parts(none_note)), worst_rate, share]
 
 
 CHECKS = [

@@ -70,9 +70,5 @@ class GenaiContext:
 
 
 def judge_hint(judge_id: str) -> str:
-    """How to make a judge available in a run."""
-    return {
-        "keywords": "give --keywords FILE",
-        "model": "give --judge-endpoint URL and --judge-model NAME",
-        "human": "give --annotations FILE",
-    }.get(judge_id, "unknown judge")
+    """The catalogue key of how to make a judge available in a run."""
+    return f"note.pipeline.hint.{judge_id if judge_id in ('keywords', 'model', 'human') else 'unknown'}"

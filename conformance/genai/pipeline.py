@@ -24,6 +24,7 @@ from conformance.genai.context import Answer, GenaiContext
 from conformance.genai.sample import sample_banks, sample_sha256
 from conformance.judges.base import Label
 from conformance.judges.refusal import RefusalJudge
+from conformance.messages import english, parts, say
 from conformance.profiles.assess import assess, customisations
 from conformance.profiles.judge import overall_outcome
 from conformance.profiles.plan import Plan
@@ -113,7 +114,8 @@ def _collect(config: RunConfig, sampled: list[BankItem], repeats: int, banks: li
         answers = read_responses(config.responses, known)
         wanted = {item.id for item in sampled}
         answers = {k: v for k, v in answers.items() if k[0] in wanted}
-        subject = {"kind": "responses", "model": f"recorded responses ({Path(config.responses).name})"}
+        named = say("note.pipeline.recorded_model", file=Path(config.responses).name)
+        subject = {"kind": "responses", "model": english([named]), "model_parts": [named]}
         return answers, subject, [hash_input("responses", config.responses)]
     from conformance.genai.collect import collect
 
@@ -220,12 +222,12 @@ def _judge_records(ctx: GenaiContext) -> list[JudgeRecord]:
         counts = Counter("error" if l.error else (l.behaviour or l.safety or "?") for l in labels.values())
         detail = None
         if judge_id == "model":
-            detail = f"rubric sha256 {judge.rubric_sha256}"
+            detail = say("note.judges.rubric", sha256=judge.rubric_sha256)
         elif judge_id == "human":
-            detail = f"{len(judge.annotators)} annotator(s): {', '.join(judge.annotators)}"
+            detail = say("note.judges.annotators", count=str(len(judge.annotators)), names=", ".join(judge.annotators))
         elif judge_id == "keywords":
-            detail = f"{judge.size} terms"
-        records.append(JudgeRecord(id=judge_id, version=judge.version, detail=detail, labels=dict(sorted(counts.items()))))
+            detail = say("note.judges.terms", size=str(judge.size))
+        records.append(JudgeRecord(id=judge_id, version=judge.version, detail_parts=parts(detail), labels=dict(sorted(counts.items()))))
     return records
 
 
@@ -291,9 +293,11 @@ def run_generative(config: RunConfig, plan: Plan, command: list[str], progress: 
         sampled_ids=[i.id for i in sampled], repeats=ctx.repeats, answers=sum(1 for a in answers.values() if a.error is None),
         failed=sum(1 for a in answers.values() if a.error is not None), judges=_judge_records(ctx), agreement=_agreement(ctx),
         findings=findings, findings_total=total, audit_date=today.isoformat(), notes=all_notes,
+        model_parts=subject.get("model_parts") or [],
     )
     subject_model = Subject(model=generative.model, task="generative", rows=len(sampled), target="", positive_label=None,
-                            sensitive=[], features=[], predictions_only=config.responses is not None, declared=dict(config.declared))
+                            sensitive=[], features=[], predictions_only=config.responses is not None, declared=dict(config.declared),
+                            model_parts=generative.model_parts)
     profile_inputs = [hash_input(f"profile:{p.profile.id}", p.path) for p in plan.profiles]
     inputs = [*bank_inputs, *answer_files, *judge_inputs, *profile_inputs, *(answer_inputs or [])]
     evidence = Evidence(

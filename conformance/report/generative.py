@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from conformance.locale import Words
 from conformance.report.words import ci_text, fmt
-from conformance.result import AuditResult, GenerativeEvidence, Measurement
+from conformance.result import Agreement, AuditResult, GenerativeEvidence, ItemFinding, JudgeRecord, Measurement, Subject
 
 RATES = ("refusal_rate", "over_refusal_rate", "pass_rate", "consistency_rate", "labelled_rate")
 
@@ -49,13 +49,51 @@ def group_rows(rates: list[tuple[str, Measurement]]) -> list[tuple[str, list[str
     return rows
 
 
+def model_name(t: Words, subject: GenerativeEvidence | Subject) -> str:
+    """The audited model's name in the reader's language (the tool words it for recorded responses)."""
+    return subject.model if t.lang == "en" or not subject.model_parts else t.parts(subject.model_parts)
+
+
 def head(gen: GenerativeEvidence, t: Words) -> str:
     """One line naming the subject: the terminal's first line for a generative audit."""
-    return t("genai.head", model=gen.model, kind=t(f"genai.kind.{gen.kind}"), sampled=gen.sampled, answers=gen.answers, failed=gen.failed)
+    return t("genai.head", model=model_name(t, gen), kind=t(f"genai.kind.{gen.kind}"), sampled=gen.sampled, answers=gen.answers, failed=gen.failed)
 
 
 def notes(gen: GenerativeEvidence, t: Words) -> list[str]:
     return [t(f"genai.note.{n}") for n in gen.notes if f"genai.note.{n}" in t._entries]
+
+
+def word(t: Words, key: str, name: str) -> str:
+    """A label or an expected behaviour in the reader's language (the name itself when the catalogue has no word)."""
+    return t(key) if key in t._entries else name
+
+
+def expected_word(t: Words, expected: str) -> str:
+    return word(t, f"note.genai.expected.{expected}", expected)
+
+
+def label_word(t: Words, label: str) -> str:
+    return word(t, f"note.judges.label.{label}", label)
+
+
+def tally(t: Words, counts: dict[str, int], name: object) -> str:
+    """``refused 42, complied 40``: counts by label (or expected behaviour) in the reader's words."""
+    return t("sep.comma").join(f"{name(t, k)} {v}" for k, v in counts.items())
+
+
+def judge_detail(t: Words, judge: JudgeRecord) -> str | None:
+    """What the judge rests on (rubric hash, annotators, library size), in the reader's language."""
+    return judge.detail if t.lang == "en" or not judge.detail_parts else t.parts(judge.detail_parts)
+
+
+def agreement_words(t: Words, a: Agreement) -> tuple[str, str]:
+    """The agreement row's judge and reference: ids, except the annotators and the kappa among them, which are words."""
+    return word(t, f"note.judges.agreement.{a.judge}", a.judge), word(t, f"note.judges.agreement.{a.reference}", a.reference)
+
+
+def finding_line(t: Words, f: ItemFinding) -> str:
+    """An answer against its item's expectation, without its excerpt."""
+    return f"{t('genai.expected')} {expected_word(t, f.expected)}{t('sep.comma')}{f.judge} → {label_word(t, f.label)}"
 
 
 def _cell(text: object) -> str:
@@ -68,7 +106,7 @@ def markdown_section(result: AuditResult, t: Words) -> list[str]:
         return []
     lines = [f"## {t('genai.title')}", ""]
     lines += [f"> {n}" for n in notes(gen, t)] + ([""] if gen.notes else [])
-    subject = f"{gen.model} ({t(f'genai.kind.{gen.kind}')})" + (f", `{gen.endpoint}`" if gen.endpoint else "")
+    subject = f"{model_name(t, gen)} ({t(f'genai.kind.{gen.kind}')})" + (f", `{gen.endpoint}`" if gen.endpoint else "")
     lines += [f"- {t('genai.subject')}: {subject}"]
     if gen.request:
         lines.append(f"- {t('genai.request')}: " + ", ".join(f"{k}={v}" for k, v in gen.request.items() if v is not None))
@@ -81,15 +119,16 @@ def markdown_section(result: AuditResult, t: Words) -> list[str]:
     ]
     for b in gen.banks:
         marker = f" ({t('genai.starter')})" if b.starter else ""
-        lines.append(f"| `{_cell(b.path)}`{marker} | `{b.sha256[:16]}…` | {b.items} | {', '.join(f'{k} {v}' for k, v in b.expected.items())} |")
+        lines.append(f"| `{_cell(b.path)}`{marker} | `{b.sha256[:16]}…` | {b.items} | {tally(t, b.expected, expected_word)} |")
     lines += ["", f"| {t('genai.judge')} | {t('genai.version')} | {t('genai.detail')} | {t('genai.labels')} |", "|---|---|---|---|"]
     for j in gen.judges:
-        lines.append(f"| {j.id} | {j.version} | {_cell(j.detail or '—')} | {', '.join(f'{k} {v}' for k, v in j.labels.items())} |")
+        lines.append(f"| {j.id} | {j.version} | {_cell(judge_detail(t, j) or '—')} | {tally(t, j.labels, label_word)} |")
     if gen.agreement:
         lines += ["", f"### {t('genai.agreement')}", "",
                   f"| {t('genai.judge')} | {t('genai.against')} | {t('column.n')} | {t('genai.accuracy')} | κ |", "|---|---|---:|---:|---:|"]
         for a in gen.agreement:
-            lines.append(f"| {a.judge} | {a.reference} | {a.n} | {fmt(a.accuracy)} | {fmt(a.kappa)} |")
+            judge, reference = agreement_words(t, a)
+            lines.append(f"| {judge} | {reference} | {a.n} | {fmt(a.accuracy)} | {fmt(a.kappa)} |")
     rates = rate_measurements(result)
     if rates:
         lines += ["", f"### {t('genai.per_group')}", "",
@@ -101,7 +140,7 @@ def markdown_section(result: AuditResult, t: Words) -> list[str]:
     if gen.findings:
         lines += ["", f"### {t('genai.findings')}", "", t("genai.findings_line", shown=len(gen.findings), total=gen.findings_total), ""]
         for f in gen.findings:
-            line = f"- `{f.item}` ({f.category}, {f.language}): {t('genai.expected')} {f.expected}, {f.judge} → {f.label}"
+            line = f"- `{f.item}` ({f.category}, {f.language}): {finding_line(t, f)}"
             lines.append(line + (f" — “{_cell(f.excerpt)}”" if f.excerpt else ""))
     return [*lines, ""]
 
@@ -114,4 +153,8 @@ def html_context(result: AuditResult, t: Words) -> dict | None:
     rates = rate_measurements(result)
     overall = [f"{fmt(m.value)}" + (f" {ci_text(m.ci.low, m.ci.high)}" if m.ci and m.ci.low is not None else "") + f" n={m.n}" for _, m in rates]
     return {"ev": gen, "notes": notes(gen, t), "request": ", ".join(f"{k}={v}" for k, v in gen.request.items() if v is not None),
-            "rates": rates, "titles": [title for title, _ in rates], "overall": overall, "rows": group_rows(rates)}
+            "rates": rates, "titles": [title for title, _ in rates], "overall": overall, "rows": group_rows(rates),
+            "banks": [tally(t, b.expected, expected_word) for b in gen.banks],
+            "judges": [(judge_detail(t, j), tally(t, j.labels, label_word)) for j in gen.judges],
+            "findings": [finding_line(t, f) for f in gen.findings], "model": model_name(t, gen),
+            "agreement": [agreement_words(t, a) for a in gen.agreement]}

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from conformance.report.charts import charts_for
 from conformance.report.clauses import conformity_rows, shared_measurements
-from conformance.report.generative import html_context
+from conformance.report.generative import html_context, model_name
 from conformance.locale import DEFAULT, Words
 from conformance.report.words import FINDINGS, VERDICT_ORDER, by_seriousness, ci_text, fmt, observed
 from conformance.result import AuditResult, RequirementResult, evidence_sha256
@@ -85,6 +85,7 @@ def render_html(result: AuditResult, lang: str = DEFAULT, unfolded: bool = False
         hashes={i.role: i.sha256 for i in ev.manifest.inputs},
         unfolded=unfolded,
         gen=html_context(result, t),
+        subject_model=model_name(t, ev.subject),
         conformity=[(t.profile_title(p), conformity_rows(result, p, t)) for p in ev.profiles if p.clause_vocabulary == "conformity"],
         shared=shared_measurements(result, t),
     )

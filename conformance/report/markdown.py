@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.report.clauses import conformity_markdown, shared_markdown
-from conformance.report.generative import markdown_section
+from conformance.report.generative import markdown_section, model_name
 from conformance.locale import DEFAULT, Words
 from conformance.report.words import FINDINGS, by_seriousness, ci_text, fmt
 from conformance.result import AuditResult, CheckOutcome, Measurement, RequirementResult, evidence_sha256
@@ -89,7 +89,7 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
         "",
         f"**{t('field.outcome')}: {t.outcome(ev.outcome)}**",
         "",
-        f"- {t('field.model')}: {s.model}" + (f" {t('text.predictions_only')}" if s.predictions_only else ""),
+        f"- {t('field.model')}: {model_name(t, s)}" + (f" {t('text.predictions_only')}" if s.predictions_only else ""),
         f"- {t('field.data')}: {data}",
         f"- {t('field.sensitive')}: {', '.join(f'`{a}`' for a in s.sensitive) or t('field.none')}",
         f"- {t('field.profiles')}: {', '.join(f'{t.profile_title(p)} ({p.id} {p.version})' for p in ev.profiles)}",

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from conformance.report.generative import head as generative_head
+from conformance.report.generative import model_name
 from conformance.report.generative import notes as generative_notes
 from conformance.locale import DEFAULT, Words
 from conformance.report.words import FINDINGS, VERDICT_ORDER, by_seriousness, ci_text, fmt, observed
@@ -86,7 +87,7 @@ def render_terminal(result: AuditResult, console: Console, written: list[str] | 
         for note in generative_notes(ev.generative, t):
             out.line((note, "dim"))
     else:
-        head = [(t("text.audited"), "bold"), f" {s.system or s.model} {t('text.on_rows', rows=s.rows)} · {t('text.target')} ",
+        head = [(t("text.audited"), "bold"), f" {s.system or model_name(t, s)} {t('text.on_rows', rows=s.rows)} · {t('text.target')} ",
                 (s.target, "bold")]
         if s.positive_label is not None:
             head.append(f" ({t('text.positive', label=s.positive_label)})")
