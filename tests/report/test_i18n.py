@@ -10,10 +10,11 @@ import pytest
 from rich.console import Console
 
 import conformance.report as report_package
-from conformance.report import RENDERERS
 from conformance.locale import LANGUAGES, Words, catalogue
+from conformance.report import RENDERERS
 from conformance.report.terminal import render_terminal
 from conformance.result import Format
+from tests.english import english_runs
 
 REPORT_DIR = Path(report_package.__file__).parent
 
@@ -155,13 +156,8 @@ def test_a_third_language_is_chosen_on_the_command_line(demo_result, tmp_path):
     assert refused.returncode == 2 and "fr" in refused.stderr and "en" in refused.stderr
 
 
-ENGLISH_SENTENCE = re.compile(r"\b[A-Za-z][a-z]+(?:[ ,'-]+[A-Za-z][a-z]+){2,}")
-
-
 def _english(text: str) -> list[str]:
-    """Runs of three or more English words outside code (`...`), placeholders, options and ids."""
-    text = re.sub(r"`[^`]*`|\{[^}]*\}|--[\w-]+|\b[\w.-]*[._][\w.-]*\b|\b\w+(?:-\w+)+\b", " ", text)
-    return ENGLISH_SENTENCE.findall(text)
+    return english_runs(text)
 
 
 def test_chinese_catalogue_has_no_english_sentence():
