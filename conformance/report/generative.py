@@ -107,13 +107,13 @@ def markdown_section(result: AuditResult, t: Words) -> list[str]:
     lines = [f"## {t('genai.title')}", ""]
     lines += [f"> {n}" for n in notes(gen, t)] + ([""] if gen.notes else [])
     subject = f"{model_name(t, gen)} ({t(f'genai.kind.{gen.kind}')})" + (f", `{gen.endpoint}`" if gen.endpoint else "")
-    lines += [f"- {t('genai.subject')}: {subject}"]
+    lines += [f"- {t('genai.subject')}{t('sep.colon')}{subject}"]
     if gen.request:
-        lines.append(f"- {t('genai.request')}: " + ", ".join(f"{k}={v}" for k, v in gen.request.items() if v is not None))
+        lines.append(f"- {t('genai.request')}{t('sep.colon')}" + ", ".join(f"{k}={v}" for k, v in gen.request.items() if v is not None))
     lines += [
-        f"- {t('genai.sample')}: " + t("genai.sample_line", sampled=gen.sampled, repeats=gen.repeats, sha=f"`{gen.sample_sha256}`"),
-        f"- {t('genai.answers')}: " + t("genai.answers_line", answers=gen.answers, failed=gen.failed),
-        f"- {t('genai.audit_date')}: {gen.audit_date}",
+        f"- {t('genai.sample')}{t('sep.colon')}" + t("genai.sample_line", sampled=gen.sampled, repeats=gen.repeats, sha=f"`{gen.sample_sha256}`"),
+        f"- {t('genai.answers')}{t('sep.colon')}" + t("genai.answers_line", answers=gen.answers, failed=gen.failed),
+        f"- {t('genai.audit_date')}{t('sep.colon')}{gen.audit_date}",
         "",
         f"| {t('genai.bank')} | {t('column.sha256')} | {t('genai.items')} | {t('genai.expected')} |", "|---|---|---:|---|",
     ]

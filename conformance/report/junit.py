@@ -29,11 +29,11 @@ def gating(result: AuditResult) -> set[tuple[str, str]]:
 
 
 def _details(r: RequirementResult, t: Words) -> str:
-    lines = [f"{t('column.clause')}: {r.clause}", f"{t('column.severity')}: {t.severity(r.severity)}"]
+    lines = [f"{t('column.clause')}{t('sep.colon')}{r.clause}", f"{t('column.severity')}{t('sep.colon')}{t.severity(r.severity)}"]
     if r.metric:
-        lines.append(f"{t('column.metric')}: {r.metric}")
+        lines.append(f"{t('column.metric')}{t('sep.colon')}{r.metric}")
     if r.threshold is not None:
-        lines.append(f"{t('column.threshold')}: {t.threshold(r.threshold.min, r.threshold.max)} ({t.origin(r.threshold.origin)})")
+        lines.append(f"{t('column.threshold')}{t('sep.colon')}{t.threshold(r.threshold.min, r.threshold.max)} ({t.origin(r.threshold.origin)})")
     lines.append(t.reason(r))
     if r.remediation:
         lines.append(f"{t('text.to_fix')}{t('sep.colon')}{t.remediation(r)}")

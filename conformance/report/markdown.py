@@ -87,27 +87,27 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
     lines = [
         f"# {t('title.report')}",
         "",
-        f"**{t('field.outcome')}: {t.outcome(ev.outcome)}**",
+        f"**{t('field.outcome')}{t('sep.colon')}{t.outcome(ev.outcome)}**",
         "",
-        f"- {t('field.model')}: {model_name(t, s)}" + (f" {t('text.predictions_only')}" if s.predictions_only else ""),
-        f"- {t('field.data')}: {data}",
-        f"- {t('field.sensitive')}: {', '.join(f'`{a}`' for a in s.sensitive) or t('field.none')}",
-        f"- {t('field.profiles')}: {', '.join(f'{t.profile_title(p)} ({p.id} {p.version})' for p in ev.profiles)}",
-        f"- {t('field.run')}: " + t("text.run_line", date=result.run.started_at, seed=ev.manifest.seed, version=ev.manifest.tool_version),
-        f"- {t('field.evidence_hash')}: `{evidence_sha256(ev)}`",
-        f"- {t('field.signer')}: {signer}",
-        *([f"- {t('field.rejudged')}: {t.rejudged(ev.rejudged_from)}"] if ev.rejudged_from else []),
+        f"- {t('field.model')}{t('sep.colon')}{model_name(t, s)}" + (f" {t('text.predictions_only')}" if s.predictions_only else ""),
+        f"- {t('field.data')}{t('sep.colon')}{data}",
+        f"- {t('field.sensitive')}{t('sep.colon')}{', '.join(f'`{a}`' for a in s.sensitive) or t('field.none')}",
+        f"- {t('field.profiles')}{t('sep.colon')}{', '.join(f'{t.profile_title(p)} ({p.id} {p.version})' for p in ev.profiles)}",
+        f"- {t('field.run')}{t('sep.colon')}" + t("text.run_line", date=result.run.started_at, seed=ev.manifest.seed, version=ev.manifest.tool_version),
+        f"- {t('field.evidence_hash')}{t('sep.colon')}`{evidence_sha256(ev)}`",
+        f"- {t('field.signer')}{t('sep.colon')}{signer}",
+        *([f"- {t('field.rejudged')}{t('sep.colon')}{t.rejudged(ev.rejudged_from)}"] if ev.rejudged_from else []),
         "",
     ]
     for profile in ev.profiles:
         requirements = [r for r in ev.requirements if r.profile == profile.id]
         counts = ", ".join(f"{n} {t.verdict(v)}" for v, n in profile.verdicts.items() if n)
-        lines += [f"## {_cell(t.profile_title(profile))}", "", f"{t('field.source')}: {t.profile_source(profile)}. {t('field.verdicts')}: {counts}."]
+        lines += [f"## {_cell(t.profile_title(profile))}", "", f"{t('field.source')}{t('sep.colon')}{t.profile_source(profile)}. {t('field.verdicts')}{t('sep.colon')}{counts}."]
         if profile.clauses:
             clause_counts: dict[str, int] = {}
             for c in profile.clauses:
                 clause_counts[c.status] = clause_counts.get(c.status, 0) + 1
-            lines.append(f"{t('field.clauses')}: " + ", ".join(f"{n} {t('clause_status.' + k)}" for k, n in clause_counts.items()) + ".")
+            lines.append(f"{t('field.clauses')}{t('sep.colon')}" + ", ".join(f"{n} {t('clause_status.' + k)}" for k, n in clause_counts.items()) + ".")
         lines += ["", *_requirement_rows(requirements, t), ""]
     lines += conformity_markdown(result, t)
     lines += shared_markdown(result, t)
@@ -138,10 +138,10 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
     if ev.overrides or ev.waivers:
         lines += [f"## {t('title.customisations')}", ""]
         for o in ev.overrides:
-            lines.append(f"- {t('title.overrides')}: {o.profile}/{o.requirement} `{o.field}`: {o.old} → {o.new} ({o.source})"
+            lines.append(f"- {t('title.overrides')}{t('sep.colon')}{o.profile}/{o.requirement} `{o.field}`: {o.old} → {o.new} ({o.source})"
                          + (f" — {o.justification}" if o.justification else ""))
         for w in ev.waivers:
-            lines.append(f"- {t('title.waivers')}: {w.profile}/{w.requirement} ({w.clause}): {w.justification}"
+            lines.append(f"- {t('title.waivers')}{t('sep.colon')}{w.profile}/{w.requirement} ({w.clause}): {w.justification}"
                          + (f" — {t('text.approved_by', who=w.approved_by)}" if w.approved_by else ""))
         lines.append("")
     lines += markdown_section(result, t)
@@ -152,6 +152,6 @@ def render_markdown(result: AuditResult, lang: str = DEFAULT) -> str:
               f"| {t('column.input')} | {t('column.path')} | {t('column.sha256')} | {t('column.bytes')} |", "|---|---|---|---:|"]
     for item in ev.manifest.inputs:
         lines.append(f"| {item.role} | `{item.path}` | `{item.sha256}` | {item.bytes} |")
-    lines += ["", f"{t('field.command')}: `" + " ".join(ev.manifest.command) + "`", ""]
-    lines.append(f"{t('field.packages')}: " + ", ".join(f"{k} {v}" for k, v in sorted(ev.manifest.packages.items())))
+    lines += ["", f"{t('field.command')}{t('sep.colon')}`" + " ".join(ev.manifest.command) + "`", ""]
+    lines.append(f"{t('field.packages')}{t('sep.colon')}" + ", ".join(f"{k} {v}" for k, v in sorted(ev.manifest.packages.items())))
     return "\n".join(lines) + "\n"
