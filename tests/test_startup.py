@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +44,26 @@ def test_light_profile_headers_agree_with_the_validating_loader():
         assert (header.title, header.version, header.citation) == (
             loaded.profile.title, loaded.profile.version, loaded.profile.source.citation)
         assert header.requirements == len(loaded.requirements), header.id
+
+
+def test_the_shipped_header_index_is_current_and_a_changed_profile_is_read_again(tmp_path, monkeypatch):
+    """The index beside the profiles is what the YAML gives (regenerate it with
+    `python -m conformance.profiles.headers`); once any profile differs, the YAML is read instead."""
+    import shutil
+
+    from conformance.profiles import headers
+
+    shipped = Path(str(resources.files(headers.SHIPPED_PACKAGE)))
+    assert (shipped / headers.INDEX).read_text(encoding="utf-8") == headers.header_index(), \
+        "checklists/_headers.json is stale: run python -m conformance.profiles.headers"
+    copy = {name: tmp_path / path.name for name, path in headers._shipped().items()}
+    for name, path in headers._shipped().items():
+        shutil.copy(path, copy[name])
+    text = copy["nyc-ll144"].read_text(encoding="utf-8")
+    copy["nyc-ll144"].write_text(text.replace("title:", "title: Changed —", 1), encoding="utf-8")
+    monkeypatch.setattr(headers, "_shipped", lambda: copy)
+    changed = next(h for h in headers.shipped_headers() if h.id == "nyc-ll144")
+    assert changed.title.startswith("Changed —")
 
 
 def test_run_help_in_panels_with_readable_placeholders_and_defaults(cli, monkeypatch):

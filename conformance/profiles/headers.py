@@ -59,9 +59,45 @@ def _resolve(ref: str, shipped: dict[str, Path], base: Path | None = None) -> tu
     return data, merged, [*annex, *(data.get("annex_iii") or [])]
 
 
+INDEX = "_headers.json"
+
+
+def _digest(shipped: dict[str, Path]) -> str:
+    """One SHA-256 over every shipped profile's name and bytes: the index holds while it matches."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in sorted(shipped):
+        digest.update(name.encode() + b"\0" + shipped[name].read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def shipped_headers() -> list[ProfileHeader]:
-    """Every shipped profile's header, sorted by id."""
+    """Every shipped profile's header, sorted by id: from the index shipped beside the profiles
+    (``_headers.json``) when it was made from exactly these files, else read from the YAML."""
+    import json
+
     shipped = _shipped()
+    index = Path(str(resources.files(SHIPPED_PACKAGE) / INDEX))
+    if index.is_file():
+        stored = json.loads(index.read_text(encoding="utf-8"))
+        if stored.get("sha256") == _digest(shipped):
+            return [ProfileHeader(**header) for header in stored["headers"]]
+    return read_headers(shipped)
+
+
+def header_index() -> str:
+    """The index ``shipped_headers`` reads (``python -m conformance.profiles.headers`` writes it)."""
+    import json
+    from dataclasses import asdict
+
+    shipped = _shipped()
+    index = {"sha256": _digest(shipped), "headers": [asdict(h) for h in read_headers(shipped)]}
+    return json.dumps(index, ensure_ascii=False, indent=1) + "\n"
+
+
+def read_headers(shipped: dict[str, Path]) -> list[ProfileHeader]:
+    """Every shipped profile's header, read from the YAML files."""
     headers = []
     for ref in sorted(shipped):
         data, merged, annex = _resolve(ref, shipped)
@@ -72,3 +108,9 @@ def shipped_headers() -> list[ProfileHeader]:
                                      version=str(data.get("version", "")), citation=str(source.get("citation", "")),
                                      requirements=count))
     return headers
+
+
+if __name__ == "__main__":  # regenerate the index after editing a shipped profile
+    target = Path(str(resources.files(SHIPPED_PACKAGE) / INDEX))
+    target.write_text(header_index(), encoding="utf-8")
+    print(f"wrote {target}")
