@@ -125,15 +125,15 @@ class Words:
             return self._localised(requirement.remediation, getattr(requirement, f"remediation_{self.lang}", None))
         return self._entries.get(f"remediation.{requirement.check}", requirement.remediation)
 
-    def _stored_or_parts(self, stored: str | None, parts: list) -> str | None:
+    def text_of(self, stored: str | None, parts: list) -> str | None:
         """The stored English in English (or when no messages were kept), else the messages rendered."""
         return stored if self.lang == DEFAULT or not parts else self.parts(parts)
 
     def note(self, measurement: Measurement) -> str | None:
-        return self._stored_or_parts(measurement.note, measurement.note_parts)
+        return self.text_of(measurement.note, measurement.note_parts)
 
     def driver(self, measurement: Measurement) -> str | None:
-        return self._stored_or_parts(measurement.driver, measurement.driver_parts)
+        return self.text_of(measurement.driver, measurement.driver_parts)
 
     def excluded(self, measurement: Measurement) -> list[str]:
         """Each group left out, with its reason."""
@@ -146,7 +146,7 @@ class Words:
         return [x for x in (self.driver(measurement), self.note(measurement), *self.excluded(measurement)) if x]
 
     def check_reason(self, outcome: CheckOutcome) -> str | None:
-        return self._stored_or_parts(outcome.reason, outcome.reason_parts)
+        return self.text_of(outcome.reason, outcome.reason_parts)
 
     def data_line(self, subject: Subject, quote: str = "") -> str:
         """What was audited on: rows, target and positive label of a table, or the items asked of a

@@ -45,6 +45,24 @@ def _english(parts: list) -> str:
     return Words("en").parts(parts)
 
 
+def with_english(data: Any, texts: tuple[tuple[str, str], ...] = (), lists: tuple[tuple[str, str], ...] = ()) -> Any:
+    """A writer gives messages; the English beside them is rendered here, so the two always agree.
+
+    ``texts`` pairs a messages field with its text field (the messages joined); ``lists`` pairs a
+    messages field with a list of texts (one message each). A text already given is kept.
+    """
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    for parts, text in texts:
+        if data.get(parts) and data.get(text) is None:
+            data[text] = _english(data[parts])
+    for parts, text_list in lists:
+        if data.get(parts) and not data.get(text_list):
+            data[text_list] = [_english([part]) for part in data[parts]]
+    return data
+
+
 class Interval(_Frozen):
     """A confidence interval; a bound is None when the resamples could not define it."""
 
@@ -89,16 +107,8 @@ class Measurement(_Frozen):
     @model_validator(mode="before")
     @classmethod
     def _stored_english(cls, data: Any) -> Any:
-        """A check gives messages; the English text beside them is rendered here, so the two always agree."""
-        if isinstance(data, dict):
-            data = dict(data)
-            for parts, text in (("note_parts", "note"), ("driver_parts", "driver")):
-                if data.get(parts) and data.get(text) is None:
-                    data[text] = _english(data[parts])
-            for parts, texts in (("excluded_parts", "excluded_groups"), ("permitted_parts", "permitted_exclusions")):
-                if data.get(parts) and not data.get(texts):
-                    data[texts] = [_english([part]) for part in data[parts]]
-        return data
+        return with_english(data, (("note_parts", "note"), ("driver_parts", "driver")),
+                            (("excluded_parts", "excluded_groups"), ("permitted_parts", "permitted_exclusions")))
 
 
 class CheckOutcome(_Frozen):
@@ -116,9 +126,7 @@ class CheckOutcome(_Frozen):
     @model_validator(mode="before")
     @classmethod
     def _stored_english(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("reason_parts") and data.get("reason") is None:
-            data = {**data, "reason": _english(data["reason_parts"])}
-        return data
+        return with_english(data, (("reason_parts", "reason"),))
 
 
 class Threshold(_Frozen):
@@ -313,9 +321,7 @@ class JudgeRecord(_Frozen):
     @model_validator(mode="before")
     @classmethod
     def _stored_english(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("detail_parts") and data.get("detail") is None:
-            data = {**data, "detail": _english(data["detail_parts"])}
-        return data
+        return with_english(data, (("detail_parts", "detail"),))
 
 
 class Agreement(_Frozen):

@@ -51,7 +51,7 @@ def group_rows(rates: list[tuple[str, Measurement]]) -> list[tuple[str, list[str
 
 def model_name(t: Words, subject: GenerativeEvidence | Subject) -> str:
     """The audited model's name in the reader's language (the tool words it for recorded responses)."""
-    return subject.model if t.lang == "en" or not subject.model_parts else t.parts(subject.model_parts)
+    return t.text_of(subject.model, subject.model_parts)
 
 
 def head(gen: GenerativeEvidence, t: Words) -> str:

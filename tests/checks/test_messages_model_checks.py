@@ -26,6 +26,7 @@ from conformance.io.dataset import encode_predictions, encode_scores, prepare
 from conformance.io.models import wrap_estimator
 from conformance.locale import Words
 from conformance.result import CheckOutcome
+from tests.checks.test_robustness import Raises
 from tests.english import english_runs
 
 pytest.importorskip("shap")
@@ -58,26 +59,6 @@ class Unsteady:
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
-class Refuses:
-    """A model that raises on a missing x1 or a large x2: its failures are findings the checks record."""
-
-    def __init__(self, model):
-        self.model = model
-        self.feature_names_in_, self.classes_ = model.feature_names_in_, model.classes_
-
-    def _guard(self, X):
-        if X["x1"].isna().any() or (X["x2"] > 12).any():
-            raise ValueError("refused input")
-
-    def predict(self, X):
-        self._guard(X)
-        return self.model.predict(X)
-
-    def predict_proba(self, X):
-        self._guard(X)
-        return self.model.predict_proba(X)
-
-
 def _context(model, frame, reference, sensitive=("sex",)) -> AuditContext:
     data = prepare(frame, target="y", sensitive=list(sensitive), exclude=["contact"])
     predictor = wrap_estimator(model)
@@ -98,7 +79,7 @@ def outcomes() -> list[CheckOutcome]:
         LogisticRegression(),
     ).fit(reference[inputs], reference["y"])
     ordinary = _context(pipeline, frame, reference)
-    failing = _context(Refuses(pipeline), frame, reference)
+    failing = _context(Raises(pipeline, lambda X: X["x1"].isna().any() or (X["x2"] > 12).any()), frame, reference)
     unread = _context(make_pipeline(
         make_column_transformer((OneHotEncoder(handle_unknown="ignore"), ["city"]), remainder="passthrough"),
         LogisticRegression(),
