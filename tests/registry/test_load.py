@@ -83,11 +83,15 @@ def test_a_registry_killed_during_submissions_restarts_consistent(database, trus
 
     restarted = Server(database, trust, tmp_path / "log2").start()
     try:
-        from conformance.registry.db import make_engine, normalise_url
         from sqlalchemy import func, select
         from sqlalchemy.orm import Session
 
-        from conformance.registry.db import Certificate, StatusChange
+        from conformance.registry.db import (
+            Certificate,
+            StatusChange,
+            make_engine,
+            normalise_url,
+        )
 
         engine = make_engine(normalise_url(database))
         with Session(engine) as session:
