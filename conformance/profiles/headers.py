@@ -26,7 +26,8 @@ class ProfileHeader:
     requirements: int
 
 
-def _shipped() -> dict[str, Path]:
+def shipped_profiles() -> dict[str, Path]:
+    """Shipped profile ids and their files (files starting with ``_`` are not profiles)."""
     folder = resources.files(SHIPPED_PACKAGE)
     return {
         Path(entry.name).stem: Path(str(entry))
@@ -77,7 +78,7 @@ def shipped_headers() -> list[ProfileHeader]:
     (``_headers.json``) when it was made from exactly these files, else read from the YAML."""
     import json
 
-    shipped = _shipped()
+    shipped = shipped_profiles()
     index = Path(str(resources.files(SHIPPED_PACKAGE) / INDEX))
     if index.is_file():
         stored = json.loads(index.read_text(encoding="utf-8"))
@@ -91,7 +92,7 @@ def header_index() -> str:
     import json
     from dataclasses import asdict
 
-    shipped = _shipped()
+    shipped = shipped_profiles()
     index = {"sha256": _digest(shipped), "headers": [asdict(h) for h in read_headers(shipped)]}
     return json.dumps(index, ensure_ascii=False, indent=1) + "\n"
 

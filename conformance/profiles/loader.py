@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from conformance.checks import REGISTRY
 from conformance.errors import ProfileError, did_you_mean
-from conformance.yamlfile import read_yaml
+from conformance.profiles.headers import SHIPPED_PACKAGE, shipped_profiles
 from conformance.profiles.overrides import apply_override
 from conformance.profiles.schema import (
     REQUIREMENT_TAGS,
@@ -33,8 +33,8 @@ from conformance.profiles.schema import (
     Waiver,
 )
 from conformance.result import OverrideRecord, WaiverRecord
+from conformance.yamlfile import read_yaml
 
-SHIPPED_PACKAGE = "conformance.checklists"
 QUESTION_BANK = "_questions.yaml"
 
 
@@ -69,16 +69,6 @@ def select_use_cases(candidates: tuple[AnyRequirement, ...], annex_iii: tuple[st
     """The requirements that apply: those for every use case, and those for a selected one."""
     chosen = set(annex_iii)
     return tuple(r for r in candidates if not r.use_cases or chosen & set(r.use_cases))
-
-
-def shipped_profiles() -> dict[str, Path]:
-    """Shipped profile ids and their files."""
-    folder = resources.files(SHIPPED_PACKAGE)
-    return {
-        Path(entry.name).stem: Path(str(entry))
-        for entry in folder.iterdir()
-        if entry.name.endswith(".yaml") and not entry.name.startswith("_")
-    }
 
 
 @lru_cache(maxsize=1)
